@@ -1,0 +1,2 @@
+// AssemblyScript entry: every SIMD kernel family, compiled into one WebAssembly module.
+export * from './elementwise.simd';
