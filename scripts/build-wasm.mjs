@@ -13,7 +13,7 @@ const asc = join(root, 'node_modules/assemblyscript/bin/asc.js');
 execFileSync(process.execPath, [asc, entry, '-o', out,
   '--enable', 'simd', '--enable', 'threads',
   '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '32768',
-  '--runtime', 'stub', '--optimizeLevel', '3', '--shrinkLevel', '0', '--noAssert', '--converge'],
+  '--memoryBase', '16384', '--runtime', 'stub', '--optimizeLevel', '3', '--shrinkLevel', '0', '--noAssert', '--converge'],
   { stdio: 'inherit', cwd: root });
 const b64 = readFileSync(out).toString('base64');
 const target = join(root, 'src/engine/kernels/binary.generated.ts');

@@ -1,0 +1,47 @@
+/**
+ * The `ferkit` command. The CLI only composes the library's layers; each subcommand lives in its own
+ * module and every one takes --json for scripts.
+ */
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { countParams } from '../engine/index.js';
+import { buildReferenceNet } from '../model/reference-net.js';
+
+const HELP = `ferkit: facial expression recognition for Node and the browser
+
+Usage: ferkit <command> [options]
+
+Commands:
+  info [--widths 16,32,64,128] [--units 1] [--json]   describe a network (parameters, layers)
+  help                                              this text
+
+Every command accepts --json for machine-readable output.
+`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+  return pkg.version;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case undefined: case 'help': case '--help': case '-h':
+      process.stdout.write(HELP);
+      return 0;
+    case '--version': case '-v':
+      console.log(version());
+      return 0;
+    case 'info': {
+      const { values } = parseArgs({ args: rest, options: { widths: { type: 'string', default: '16,32,64,128' }, units: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } } });
+      const widths = values.widths!.split(',').map(Number);
+      const g = buildReferenceNet({ widths, units: Number(values.units) });
+      const info = { widths, units: Number(values.units), params: countParams(g), layers: g.nodes.length };
+      console.log(values.json ? JSON.stringify(info) : Object.entries(info).map(([k, v]) => `${k}: ${v}`).join('\n'));
+      return 0;
+    }
+    default:
+      console.error(`ferkit: unknown command '${cmd}'. Run 'ferkit help' for the list.`);
+      return 2;
+  }
+}

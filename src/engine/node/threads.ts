@@ -1,0 +1,21 @@
+// Node's thread adapter for the engine: worker_threads behind the engine's Spawn interface.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Spawn, WorkerInit } from '../session.js';
+
+/** Spawns a worker thread running the engine's worker loop over the shared memory. */
+export const spawnNodeWorker: Spawn = (init: WorkerInit) =>
+  new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
+    w.once('message', (msg) => {
+      if (msg === 'ready') resolve({ terminate: () => w.terminate() });
+      else reject(new Error(`engine worker failed to start: ${msg?.error ?? msg}`));
+    });
+    w.on('error', (err) => reject(err));
+    w.unref();
+  });
+
+/** Cores this process may use (the default thread count). */
+export function defaultThreads(): number {
+  return availableParallelism();
+}
