@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Session, countParams } from '../src/engine/index.js';
+import { Session, countParams, createInferenceSession } from '../src/engine/index.js';
 import { defaultThreads, spawnNodeWorker } from '../src/engine/node/threads.js';
 import { buildReferenceNet } from '../src/model/reference-net.js';
 import { Rng } from '../src/engine/rng.js';
@@ -68,17 +68,20 @@ if (a.profile) {
   for (const [k, v] of [...byKind].sort((x, y) => y[1] - x[1])) log(`  ${v.toFixed(2).padStart(8)} ms ${(100 * v / total).toFixed(1).padStart(5)}%  ${k}`);
 }
 
-// ---- ferkit: inference ----
-const x256 = new Float32Array(256 * 48 * 48).map(() => rng.normal());
-s.predict(x256, 256);
-t0 = performance.now();
-for (let i = 0; i < 5; i++) s.predict(x256, 256);
-const ferkitInfer = 1280 / ((performance.now() - t0) / 1000);
+// ---- ferkit: inference (BatchNorm folded, the default inference path) ----
+const weights = s.getWeights();
 await s.close();
+const x256 = new Float32Array(256 * 48 * 48).map(() => rng.normal());
+const si = await createInferenceSession({ graph, weights, threads, spawn: spawnNodeWorker, inferBatches: [256] });
+si.predict(x256, 256);
+t0 = performance.now();
+for (let i = 0; i < 5; i++) si.predict(x256, 256);
+const ferkitInfer = 1280 / ((performance.now() - t0) / 1000);
+await si.close();
 // batch-1 latency: the best of the multi-threaded session and a single-threaded one (barriers cost
 // more than they save on one small image); the default inference path uses the same choice.
 async function latency(th: number): Promise<number> {
-  const si = await Session.create({ graph, threads: th, spawn: spawnNodeWorker, inferBatches: [1], seed: 0 });
+  const si = await createInferenceSession({ graph, weights, threads: th, spawn: spawnNodeWorker, inferBatches: [1] });
   const x1 = x256.subarray(0, 48 * 48);
   for (let i = 0; i < 20; i++) si.predict(x1, 1);
   const t = performance.now();

@@ -72,6 +72,9 @@ export interface Plan {
   state: number[];
 }
 
+/** A 1x1, unpadded, strided convolution (the residual projections): run as subsample + GEMM. */
+const isStridedPointwise = (n: Extract<NodeSpec, { op: 'conv2d' }>) => n.k === 1 && n.pad === 0 && n.stride > 1;
+
 const ptrOf = (m: Memory, p: ParamInfo) => (p.kind === 'buffer' ? m.bufferPtr : m.paramPtr) + 4 * p.offset;
 const gradOf = (m: Memory, p: ParamInfo) => m.gradPtr + 4 * p.offset;
 
@@ -95,7 +98,7 @@ export function buildPlan(m: Memory, g: Graph, batch: number, mode: 'train' | 'e
   const params = (id: number) => m.layout.ofNode.get(id) ?? {};
   const isTrain = mode === 'train';
   // forward-time state the backward pass needs
-  const saved: Record<number, { mean?: number; invstd?: number; idx?: number; mask?: number }> = {};
+  const saved: Record<number, { mean?: number; invstd?: number; idx?: number; mask?: number; xs?: number }> = {};
 
   g.nodes.forEach((n, id) => {
     const [C, H, W] = n.op === 'input' ? n.shape : n.op === 'add' ? shapes[n.a] : shapes[n.input];
@@ -111,6 +114,14 @@ export function buildPlan(m: Memory, g: Graph, batch: number, mode: 'train' | 'e
       case 'input': break;
       case 'conv2d': {
         const w = ptrOf(m, p.weight), b = p.bias ? ptrOf(m, p.bias) : 0;
+        if (isStridedPointwise(n)) {
+          // 1x1 stride s = subsample, then the (much faster) pointwise GEMM
+          const xs = arena.allocF32(N * C * OH * OW);
+          saved[id] = { xs };
+          forward.push(op(`${nm}:subsample`, N * C, (s, e) => k.subsample_fwd(x, xs, N, C, H, W, OH, OW, n.stride, s, e)));
+          forward.push(op(nm, N * K, (s, e) => k.pw_fwd(xs, w, b, y, N, C, K, OH * OW, s, e)));
+          break;
+        }
         forward.push(op(nm, N * K, (s, e) => k.conv2d_fwd(x, w, b, y, N, C, H, W, K, n.k, n.k, n.stride, n.pad, OH, OW, s, e)));
         break;
       }
@@ -231,6 +242,18 @@ export function buildPlan(m: Memory, g: Graph, batch: number, mode: 'train' | 'e
     switch (n.op) {
       case 'conv2d': {
         const w = ptrOf(m, p.weight), dw = gradOf(m, p.weight), db = p.bias ? gradOf(m, p.bias) : 0;
+        if (isStridedPointwise(n)) {
+          const xs = saved[id].xs!, Q = OH * OW;
+          update.push(op(`${nm}:w`, K, (s, e) => k.pw_bwd_weight(xs, dy, dw, db, N, C, K, Q, s, e)));
+          const t = target(n.input);
+          if (t) {
+            const [dx, acc] = t, dxs = pool.take(N * C * Q);
+            update.push(op(`${nm}:gemm`, N * C, (s, e) => k.pw_bwd_data(dy, w, dxs, N, C, K, Q, 0, s, e)));
+            update.push(op(nm, N * C, (s, e) => k.subsample_bwd(dxs, dx, N, C, H, W, OH, OW, n.stride, acc, s, e)));
+            pool.give(N * C * Q, dxs);
+          }
+          break;
+        }
         update.push(op(`${nm}:w`, K * C, (s, e) => k.conv2d_bwd_weight(x, dy, dw, db, N, C, H, W, K, n.k, n.k, n.stride, n.pad, OH, OW, s, e)));
         const t = target(n.input);
         if (t) { const [dx, acc] = t; update.push(op(nm, N * C, (s, e) => k.conv2d_bwd_data(dy, w, dx, N, C, H, W, K, n.k, n.k, n.stride, n.pad, OH, OW, acc, s, e))); }

@@ -9,8 +9,9 @@ import * as dense from './dense.ref.js';
 import * as batchnorm from './batchnorm.ref.js';
 import * as loss from './loss.ref.js';
 import * as optim from './optim.ref.js';
+import * as resample from './resample.ref.js';
 
 export const refKernels = {
   relu_fwd, relu_bwd, add_fwd, copy_acc, dropout_fwd, mul_bwd,
-  ...conv2d, ...dwconv, ...pool, ...pointwise, ...dense, ...batchnorm, ...loss, ...optim,
+  ...conv2d, ...dwconv, ...pool, ...pointwise, ...dense, ...batchnorm, ...loss, ...optim, ...resample,
 };

@@ -8,3 +8,4 @@ export * from './dense.simd';
 export * from './batchnorm.simd';
 export * from './loss.simd';
 export * from './optim.simd';
+export * from './resample.simd';

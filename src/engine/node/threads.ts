@@ -8,11 +8,11 @@ export const spawnNodeWorker: Spawn = (init: WorkerInit) =>
   new Promise((resolve, reject) => {
     const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
     w.once('message', (msg) => {
-      if (msg === 'ready') resolve({ terminate: () => w.terminate() });
+      // once ready, an idle worker must not keep the process alive
+      if (msg === 'ready') { w.unref(); resolve({ terminate: () => w.terminate() }); }
       else reject(new Error(`engine worker failed to start: ${msg?.error ?? msg}`));
     });
     w.on('error', (err) => reject(err));
-    w.unref();
   });
 
 /** Cores this process may use (the default thread count). */

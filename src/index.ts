@@ -1,0 +1,3 @@
+// ferkit's library entry point.
+export * from './engine/index.js';
+export * from './model/index.js';

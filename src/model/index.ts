@@ -1,0 +1,1 @@
+export { buildReferenceNet, netConfig, TINY, type NetConfig } from './reference-net.js';

@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkKernel, fdCheck, refSetup } from './kernel-harness.js';
+import { refKernels as R } from '../../src/engine/kernels/index.ref.js';
+
+for (const [N, K] of [[64, 7], [1, 7], [13, 5], [5, 1]] as [number, number][]) {
+  for (const weighted of [false, true]) {
+    for (const smoothing of [0, 0.1]) {
+      test(`softmax_ce N=${N} K=${K} weighted=${weighted} smoothing=${smoothing}`, async () => {
+        await checkKernel({
+          name: 'softmax_ce', floats: { z: N * K, cw: K, prob: N * K, dl: N * K, loss: N }, ints: { lab: [N, K] },
+          init: { z: (i) => 4 * Math.sin(i * 1.7), cw: (i) => 0.5 + (i % 3) * 0.4 },
+          outputs: ['prob', 'dl', 'loss'], units: N, tol: 1e-5,
+          args: (p) => [p.z, p.lab, weighted ? p.cw : 0, p.prob, p.dl, p.loss, N, K, smoothing, 1 / N],
+        });
+      });
+    }
+  }
+}
+
+test('softmax_ce reference: dlogits matches finite differences of gradScale * sum(loss)', () => {
+  const N = 6, K = 7, smoothing = 0.15;
+  const { h, ptr, view } = refSetup({ z: N * K, cw: K, prob: N * K, dl: N * K, loss: N }, {
+    ints: { lab: [N, K] }, init: { z: (i) => 3 * Math.cos(i * 2.3), cw: (i) => 0.4 + 0.3 * i },
+  });
+  let wsum = 0;
+  for (let n = 0; n < N; n++) wsum += view('cw')[h.i[(ptr.lab >> 2) + n]];
+  const gradScale = 1 / wsum;
+  const loss = () => {
+    R.softmax_ce(h, ptr.z, ptr.lab, ptr.cw, ptr.prob, ptr.dl, ptr.loss, N, K, smoothing, gradScale, 0, N);
+    return gradScale * view('loss').reduce((a, b) => a + b, 0);
+  };
+  loss();
+  const dl = view('dl').slice();
+  // probabilities sum to one, per-sample loss is positive
+  for (let n = 0; n < N; n++) {
+    let s = 0;
+    for (let k = 0; k < K; k++) s += view('prob')[n * K + k];
+    assert.ok(Math.abs(s - 1) < 1e-12);
+    assert.ok(view('loss')[n] > 0);
+  }
+  fdCheck('dlogits', loss, view('z'), dl);
+});
