@@ -23,6 +23,7 @@ const { values: a } = parseArgs({
     units: { type: 'string', default: '1' },
     batch: { type: 'string', default: '64' },
     steps: { type: 'string', default: '30' },
+    rounds: { type: 'string', default: '3' },
     threads: { type: 'string' },
     profile: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
@@ -30,9 +31,9 @@ const { values: a } = parseArgs({
   },
 });
 const widths = a.widths!.split(',').map(Number);
-const units = Number(a.units), batch = Number(a.batch), steps = Number(a.steps);
+const units = Number(a.units), batch = Number(a.batch), steps = Number(a.steps), rounds = Number(a.rounds);
 const threads = a.threads ? Number(a.threads) : defaultThreads();
-for (const [k, v] of Object.entries({ units, batch, steps, threads })) {
+for (const [k, v] of Object.entries({ units, batch, steps, threads, rounds })) {
   if (!(Number.isInteger(v) && v > 0)) { console.error(`bench:train: --${k} must be a positive integer`); process.exit(2); }
 }
 const log = (s: string) => { if (!a.json) console.log(s); else console.error(s); };
@@ -47,11 +48,48 @@ const s = await Session.create({ graph, threads, spawn: spawnNodeWorker, trainBa
 for (let i = 0; i < s.trainInput.length; i++) s.trainInput[i] = rng.normal();
 for (let n = 0; n < batch; n++) s.trainLabels[n] = rng.int(7);
 for (let i = 0; i < 3; i++) s.trainStep(1e-3);
-let t0 = performance.now();
-for (let i = 0; i < steps; i++) s.trainStep(1e-3);
-const ferkitTrain = (steps * batch) / ((performance.now() - t0) / 1000);
-log(`ferkit  train: ${ferkitTrain.toFixed(1)} img/s (batch ${batch}, ${threads} threads, ${params} params)`);
+let t0 = 0;
+/** One timed ferkit training run: `steps` steps of Adam at lr 1e-3 (what the PyTorch script does). */
+function ferkitRound(): number {
+  t0 = performance.now();
+  for (let i = 0; i < steps; i++) s.trainStep(1e-3);
+  return (steps * batch) / ((performance.now() - t0) / 1000);
+}
+const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
+// ---- PyTorch, same run ----
+const here = dirname(fileURLToPath(import.meta.url));
+const torchScript = join(here, '../../../shared/bench/torch_reference.py');
+let torchNote = '';
+if (a['no-torch']) torchNote = 'skipped (--no-torch)';
+else if (!existsSync(torchScript)) torchNote = `skipped: ${torchScript} not found (../shared is absent)`;
+else {
+  try { execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }); } catch {
+    torchNote = 'skipped: /usr/bin/python3 cannot import torch (apt-get install -y python3-torch)';
+  }
+}
+function torchRound(): Record<string, number> {
+  const out = execFileSync('/usr/bin/python3', [torchScript, '--json', '--widths', widths.join(','), '--units', String(units),
+    '--batch', String(batch), '--threads', String(threads), '--steps', String(steps)], { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
 
+// Rounds alternate ferkit and PyTorch so that drift in the machine's speed hits both; medians reported.
+const ferkitRuns: number[] = [], torchRuns: Record<string, number>[] = [];
+for (let r = 0; r < rounds; r++) {
+  ferkitRuns.push(ferkitRound());
+  log(`round ${r + 1}: ferkit ${ferkitRuns[r].toFixed(1)} img/s` + (torchNote ? '' : ''));
+  if (!torchNote) {
+    torchRuns.push(torchRound());
+    log(`round ${r + 1}: pytorch ${torchRuns[r].train_img_s} img/s`);
+  }
+}
+const ferkitTrain = median(ferkitRuns);
+const torch: Record<string, number> | undefined = torchRuns.length ? { ...torchRuns[0],
+  train_img_s: median(torchRuns.map((t) => t.train_img_s)),
+  infer_img_s_b256: median(torchRuns.map((t) => t.infer_img_s_b256)),
+  infer_latency_ms_b1: median(torchRuns.map((t) => t.infer_latency_ms_b1)) } : undefined;
+log(`ferkit  train: ${ferkitTrain.toFixed(1)} img/s median of ${rounds} (batch ${batch}, ${threads} threads, ${params} params)`);
+if (torch) log(`pytorch train: ${torch.train_img_s} img/s median; infer ${torch.infer_img_s_b256} img/s (batch 256); batch-1 latency ${torch.infer_latency_ms_b1} ms`);
 const trainRss = process.resourceUsage().maxRSS / 1024; // before any inference plan is touched
 let profile: { name: string; ms: number }[] | undefined;
 if (a.profile) {
@@ -94,24 +132,6 @@ const lat1 = await latency(1), latN = threads > 1 ? await latency(threads) : Inf
 const ferkitLatency = Math.min(lat1, latN);
 log(`ferkit  infer: ${ferkitInfer.toFixed(1)} img/s (batch 256); batch-1 latency ${lat1.toFixed(3)} ms (1 thread), ${latN.toFixed(3)} ms (${threads} threads)`);
 
-// ---- PyTorch, same run ----
-const here = dirname(fileURLToPath(import.meta.url));
-const torchScript = join(here, '../../../shared/bench/torch_reference.py');
-let torch: Record<string, number> | undefined;
-let torchNote = '';
-if (a['no-torch']) torchNote = 'skipped (--no-torch)';
-else if (!existsSync(torchScript)) torchNote = `skipped: ${torchScript} not found (../shared is absent)`;
-else {
-  try { execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }); } catch {
-    torchNote = "skipped: /usr/bin/python3 cannot import torch (apt-get install -y python3-torch)";
-  }
-  if (!torchNote) {
-    const out = execFileSync('/usr/bin/python3', [torchScript, '--json', '--widths', widths.join(','), '--units', String(units),
-      '--batch', String(batch), '--threads', String(threads), '--steps', String(steps)], { encoding: 'utf8' });
-    torch = JSON.parse(out.trim().split('\n').pop()!);
-    log(`pytorch train: ${torch!.train_img_s} img/s; infer ${torch!.infer_img_s_b256} img/s (batch 256); batch-1 latency ${torch!.infer_latency_ms_b1} ms`);
-  }
-}
 if (torchNote) log(`pytorch: ${torchNote}`);
 if (torch && torch.params !== params) {
   console.error(`parameter counts differ: ferkit ${params}, pytorch ${torch.params}: the networks are not the same`);
@@ -122,6 +142,7 @@ const result = {
   params, widths, units, batch, threads,
   ferkit_train_img_s: r2(ferkitTrain), torch_train_img_s: torch?.train_img_s ?? null,
   ratio: torch ? r2(ferkitTrain / torch.train_img_s) : null,
+  rounds, ratio_per_round: torchRuns.map((t, i) => r2(ferkitRuns[i] / t.train_img_s)),
   ferkit_infer_img_s_b256: r2(ferkitInfer), torch_infer_img_s_b256: torch?.infer_img_s_b256 ?? null,
   ferkit_infer_latency_ms_b1: Math.round(ferkitLatency * 1000) / 1000, torch_infer_latency_ms_b1: torch?.infer_latency_ms_b1 ?? null,
   peak_rss_mb: Math.round(trainRss),

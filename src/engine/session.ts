@@ -11,7 +11,7 @@
 import type { Graph } from './graph.js';
 import { createRefHeap, type Heap } from './kernels/heap.js';
 import { refKernels } from './kernels/index.ref.js';
-import { compileKernels, createSharedMemory, instantiateKernels, type Kernels } from './kernels/wasm.js';
+import { compileKernels, createSharedMemory, instantiateKernels, type Kernels, type SimdVariant } from './kernels/wasm.js';
 import { Arena } from './memory.js';
 import { initParams, paramLayout, type ParamLayout } from './params.js';
 import { buildPlan, Scalar, type Memory, type Op, type Plan, type TrainSpec } from './plan.js';
@@ -56,6 +56,8 @@ export interface SessionOptions extends SessionSpec {
    * thread, the oracle for gradient checks.
    */
   backend?: 'wasm' | 'reference';
+  /** kernel module: 'auto' (default) uses fused multiply-add where the runtime has relaxed SIMD */
+  simd?: SimdVariant;
 }
 
 const CTRL_PTR = 1024;
@@ -151,7 +153,7 @@ export class Session {
         [name, (...a: number[]) => (fn as (h: Heap, ...a: number[]) => void)(heap, ...a)])) as unknown as Kernels;
       lay = layoutSession(spec, k, heap, new Float64Array(Scalar.COUNT));
     } else {
-      const module = await compileKernels();
+      const module = await compileKernels(o.simd);
       const memory = createSharedMemory(Math.ceil(bytes / 65536));
       const k = await instantiateKernels(module, memory);
       const buf = memory.buffer;

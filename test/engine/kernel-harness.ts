@@ -5,15 +5,18 @@ import assert from 'node:assert/strict';
 import { Arena } from '../../src/engine/memory.js';
 import { createRefHeap, type Heap } from '../../src/engine/kernels/heap.js';
 import { refKernels } from '../../src/engine/kernels/index.ref.js';
-import { compileKernels, createSharedMemory, instantiateKernels, type Kernels } from '../../src/engine/kernels/wasm.js';
+import { compileKernels, createSharedMemory, fmaSupported, instantiateKernels, type Kernels } from '../../src/engine/kernels/wasm.js';
+import '../../src/engine/node/index.js'; // enables relaxed SIMD in Node 20, so both kernel modules are tested
 
 export type KernelName = keyof typeof refKernels;
 
-let cached: { kernels: Kernels; memory: WebAssembly.Memory } | undefined;
+let cached: { kernels: Kernels; memory: WebAssembly.Memory; variants: [string, Kernels][] } | undefined;
 async function wasm() {
   if (!cached) {
     const memory = createSharedMemory(16384); // 1 GiB of address space, committed lazily by the OS
-    cached = { memory, kernels: await instantiateKernels(await compileKernels(), memory) };
+    const variants: [string, Kernels][] = [['simd', await instantiateKernels(await compileKernels('simd'), memory)]];
+    if (fmaSupported()) variants.push(['fma', await instantiateKernels(await compileKernels('fma'), memory)]);
+    cached = { memory, kernels: variants[variants.length - 1][1], variants };
   }
   return cached;
 }
@@ -47,7 +50,7 @@ export interface KernelCase {
 
 /** Returns the max abs difference per output (also asserts it is within tolerance). */
 export async function checkKernel(c: KernelCase): Promise<Record<string, number>> {
-  const { kernels, memory } = await wasm();
+  const { variants, memory } = await wasm();
   const arena = new Arena();
   const ptr: Record<string, number> = {};
   const sizes: Record<string, number> = {};
@@ -74,12 +77,16 @@ export async function checkKernel(c: KernelCase): Promise<Record<string, number>
   }
   const args = c.args(ptr);
   (refKernels[c.name] as (...a: unknown[]) => void)(rh, ...args, 0, c.units);
+  const initial = wh.f.slice(arena.base >> 2, arena.end >> 2);
+  const tol = c.tol ?? 1e-4;
+  const diffs: Record<string, number> = {};
+  // every kernel module (portable SIMD, and FMA where the runtime has it) against the same reference
+  for (const [variant, kernels] of variants) {
+  wh.f.set(initial, arena.base >> 2);
   // uneven split: [0, a) [a, b) [b, units)
   const a = Math.floor(c.units / 3), b = a + Math.ceil((c.units - a) / 2);
   const fn = kernels[c.name] as (...a: number[]) => void;
   for (const [s, e] of [[0, a], [a, b], [b, c.units]]) if (e > s) fn(...args, s, e);
-  const tol = c.tol ?? 1e-4;
-  const diffs: Record<string, number> = {};
   for (const o of c.outputs) {
     const n = sizes[o], off = ptr[o] >> 2;
     const isInt = c.ints && o in c.ints;
@@ -92,7 +99,8 @@ export async function checkKernel(c: KernelCase): Promise<Record<string, number>
       if (!(d <= maxDiff)) maxDiff = Number.isNaN(d) ? Infinity : d;
     }
     diffs[o] = maxDiff;
-    assert.ok(maxDiff <= tol * (1 + maxRef), `${c.name}: output ${o} differs from the reference by ${maxDiff} (max |ref| ${maxRef}, tol ${tol})`);
+    assert.ok(maxDiff <= tol * (1 + maxRef), `${c.name} (${variant}): output ${o} differs from the reference by ${maxDiff} (max |ref| ${maxRef}, tol ${tol})`);
+  }
   }
   return diffs;
 }

@@ -3,6 +3,7 @@
 // across planes in float64, so channel statistics over large N*P stay accurate.
 // The ReLU mask is always computed as (x - mean)*(invstd*gamma) + beta > 0, identically in the forward
 // and backward kernels, so the backward mask matches the forward output exactly.
+import { fmadd } from './fma.simd';
 
 @inline function hsum(v: v128): f64 {
   return <f64>((f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)));
@@ -66,9 +67,9 @@
         for (; o < end8; o += 32) {
           const d0 = f32x4.sub(v128.load(xp + o), kv0), d1 = f32x4.sub(v128.load(xp + o, 16), kv0);
           a0 = f32x4.add(a0, d0); b0 = f32x4.add(b0, d1);
-          q0 = f32x4.add(q0, f32x4.mul(d0, d0)); r0 = f32x4.add(r0, f32x4.mul(d1, d1));
+          q0 = fmadd(d0, d0, q0); r0 = fmadd(d1, d1, r0);
         }
-        if (o < end4) { const d0 = f32x4.sub(v128.load(xp + o), kv0); a0 = f32x4.add(a0, d0); q0 = f32x4.add(q0, f32x4.mul(d0, d0)); o += 16; }
+        if (o < end4) { const d0 = f32x4.sub(v128.load(xp + o), kv0); a0 = f32x4.add(a0, d0); q0 = fmadd(d0, d0, q0); o += 16; }
         for (; o < rs; o += 4) { const d = load<f32>(xp + o) - k0; t0 += d; u0 += d * d; }
       }
       {
@@ -77,9 +78,9 @@
         for (; o < end8; o += 32) {
           const d0 = f32x4.sub(v128.load(xp + o), kv1), d1 = f32x4.sub(v128.load(xp + o, 16), kv1);
           a1 = f32x4.add(a1, d0); b1 = f32x4.add(b1, d1);
-          q1 = f32x4.add(q1, f32x4.mul(d0, d0)); r1 = f32x4.add(r1, f32x4.mul(d1, d1));
+          q1 = fmadd(d0, d0, q1); r1 = fmadd(d1, d1, r1);
         }
-        if (o < end4) { const d0 = f32x4.sub(v128.load(xp + o), kv1); a1 = f32x4.add(a1, d0); q1 = f32x4.add(q1, f32x4.mul(d0, d0)); o += 16; }
+        if (o < end4) { const d0 = f32x4.sub(v128.load(xp + o), kv1); a1 = f32x4.add(a1, d0); q1 = fmadd(d0, d0, q1); o += 16; }
         for (; o < rs; o += 4) { const d = load<f32>(xp + o) - k1; t1 += d; u1 += d * d; }
       }
       {
@@ -88,9 +89,9 @@
         for (; o < end8; o += 32) {
           const d0 = f32x4.sub(v128.load(xp + o), kv2), d1 = f32x4.sub(v128.load(xp + o, 16), kv2);
           a2 = f32x4.add(a2, d0); b2 = f32x4.add(b2, d1);
-          q2 = f32x4.add(q2, f32x4.mul(d0, d0)); r2 = f32x4.add(r2, f32x4.mul(d1, d1));
+          q2 = fmadd(d0, d0, q2); r2 = fmadd(d1, d1, r2);
         }
-        if (o < end4) { const d0 = f32x4.sub(v128.load(xp + o), kv2); a2 = f32x4.add(a2, d0); q2 = f32x4.add(q2, f32x4.mul(d0, d0)); o += 16; }
+        if (o < end4) { const d0 = f32x4.sub(v128.load(xp + o), kv2); a2 = f32x4.add(a2, d0); q2 = fmadd(d0, d0, q2); o += 16; }
         for (; o < rs; o += 4) { const d = load<f32>(xp + o) - k2; t2 += d; u2 += d * d; }
       }
       {
@@ -99,9 +100,9 @@
         for (; o < end8; o += 32) {
           const d0 = f32x4.sub(v128.load(xp + o), kv3), d1 = f32x4.sub(v128.load(xp + o, 16), kv3);
           a3 = f32x4.add(a3, d0); b3 = f32x4.add(b3, d1);
-          q3 = f32x4.add(q3, f32x4.mul(d0, d0)); r3 = f32x4.add(r3, f32x4.mul(d1, d1));
+          q3 = fmadd(d0, d0, q3); r3 = fmadd(d1, d1, r3);
         }
-        if (o < end4) { const d0 = f32x4.sub(v128.load(xp + o), kv3); a3 = f32x4.add(a3, d0); q3 = f32x4.add(q3, f32x4.mul(d0, d0)); o += 16; }
+        if (o < end4) { const d0 = f32x4.sub(v128.load(xp + o), kv3); a3 = f32x4.add(a3, d0); q3 = fmadd(d0, d0, q3); o += 16; }
         for (; o < rs; o += 4) { const d = load<f32>(xp + o) - k3; t3 += d; u3 += d * d; }
       }
     }
@@ -135,9 +136,9 @@
         for (; o < end8; o += 32) {
           const d0 = f32x4.sub(v128.load(xp + o), kv0), d1 = f32x4.sub(v128.load(xp + o, 16), kv0);
           a0 = f32x4.add(a0, d0); b0 = f32x4.add(b0, d1);
-          q0 = f32x4.add(q0, f32x4.mul(d0, d0)); r0 = f32x4.add(r0, f32x4.mul(d1, d1));
+          q0 = fmadd(d0, d0, q0); r0 = fmadd(d1, d1, r0);
         }
-        if (o < end4) { const d0 = f32x4.sub(v128.load(xp + o), kv0); a0 = f32x4.add(a0, d0); q0 = f32x4.add(q0, f32x4.mul(d0, d0)); o += 16; }
+        if (o < end4) { const d0 = f32x4.sub(v128.load(xp + o), kv0); a0 = f32x4.add(a0, d0); q0 = fmadd(d0, d0, q0); o += 16; }
         for (; o < rs; o += 4) { const d = load<f32>(xp + o) - k0; t0 += d; u0 += d * d; }
       }
     }
@@ -165,18 +166,18 @@ export function bn_act_fwd(x: usize, mean: usize, invstd: usize, gamma: usize, b
     let o: usize = 0;
     if (relu) {
       for (; o < end8; o += 32) {
-        const v0 = f32x4.add(f32x4.mul(f32x4.sub(v128.load(xp + o), mv), sv), bv);
-        const v1 = f32x4.add(f32x4.mul(f32x4.sub(v128.load(xp + o, 16), mv), sv), bv);
+        const v0 = fmadd(f32x4.sub(v128.load(xp + o), mv), sv, bv);
+        const v1 = fmadd(f32x4.sub(v128.load(xp + o, 16), mv), sv, bv);
         v128.store(yp + o, f32x4.pmax(z, v0)); v128.store(yp + o, f32x4.pmax(z, v1), 16);
       }
-      if (o + 16 <= rs) { v128.store(yp + o, f32x4.pmax(z, f32x4.add(f32x4.mul(f32x4.sub(v128.load(xp + o), mv), sv), bv))); o += 16; }
+      if (o + 16 <= rs) { v128.store(yp + o, f32x4.pmax(z, fmadd(f32x4.sub(v128.load(xp + o), mv), sv, bv))); o += 16; }
       for (; o < rs; o += 4) { const v = (load<f32>(xp + o) - mu) * sc + be; store<f32>(yp + o, v > 0 ? v : 0); }
     } else {
       for (; o < end8; o += 32) {
-        v128.store(yp + o, f32x4.add(f32x4.mul(f32x4.sub(v128.load(xp + o), mv), sv), bv));
-        v128.store(yp + o, f32x4.add(f32x4.mul(f32x4.sub(v128.load(xp + o, 16), mv), sv), bv), 16);
+        v128.store(yp + o, fmadd(f32x4.sub(v128.load(xp + o), mv), sv, bv));
+        v128.store(yp + o, fmadd(f32x4.sub(v128.load(xp + o, 16), mv), sv, bv), 16);
       }
-      if (o + 16 <= rs) { v128.store(yp + o, f32x4.add(f32x4.mul(f32x4.sub(v128.load(xp + o), mv), sv), bv)); o += 16; }
+      if (o + 16 <= rs) { v128.store(yp + o, fmadd(f32x4.sub(v128.load(xp + o), mv), sv, bv)); o += 16; }
       for (; o < rs; o += 4) store<f32>(yp + o, (load<f32>(xp + o) - mu) * sc + be);
     }
   }
@@ -217,14 +218,14 @@ export function bn_act_fwd(x: usize, mean: usize, invstd: usize, gamma: usize, b
         if (relu) {
           for (; o < end4; o += 16) {
             const d = f32x4.sub(v128.load(xp + o), mv0);
-            const g = v128.and(v128.load(dp + o), f32x4.gt(f32x4.add(f32x4.mul(d, sv0), bv0), z));
-            a0 = f32x4.add(a0, g); b0 = f32x4.add(b0, f32x4.mul(g, d));
+            const g = v128.and(v128.load(dp + o), f32x4.gt(fmadd(d, sv0, bv0), z));
+            a0 = f32x4.add(a0, g); b0 = fmadd(g, d, b0);
           }
         } else {
           for (; o < end4; o += 16) {
             const d = f32x4.sub(v128.load(xp + o), mv0);
             const g = v128.load(dp + o);
-            a0 = f32x4.add(a0, g); b0 = f32x4.add(b0, f32x4.mul(g, d));
+            a0 = f32x4.add(a0, g); b0 = fmadd(g, d, b0);
           }
         }
         for (; o < rs; o += 4) {
@@ -239,14 +240,14 @@ export function bn_act_fwd(x: usize, mean: usize, invstd: usize, gamma: usize, b
         if (relu) {
           for (; o < end4; o += 16) {
             const d = f32x4.sub(v128.load(xp + o), mv1);
-            const g = v128.and(v128.load(dp + o), f32x4.gt(f32x4.add(f32x4.mul(d, sv1), bv1), z));
-            a1 = f32x4.add(a1, g); b1 = f32x4.add(b1, f32x4.mul(g, d));
+            const g = v128.and(v128.load(dp + o), f32x4.gt(fmadd(d, sv1, bv1), z));
+            a1 = f32x4.add(a1, g); b1 = fmadd(g, d, b1);
           }
         } else {
           for (; o < end4; o += 16) {
             const d = f32x4.sub(v128.load(xp + o), mv1);
             const g = v128.load(dp + o);
-            a1 = f32x4.add(a1, g); b1 = f32x4.add(b1, f32x4.mul(g, d));
+            a1 = f32x4.add(a1, g); b1 = fmadd(g, d, b1);
           }
         }
         for (; o < rs; o += 4) {
@@ -261,14 +262,14 @@ export function bn_act_fwd(x: usize, mean: usize, invstd: usize, gamma: usize, b
         if (relu) {
           for (; o < end4; o += 16) {
             const d = f32x4.sub(v128.load(xp + o), mv2);
-            const g = v128.and(v128.load(dp + o), f32x4.gt(f32x4.add(f32x4.mul(d, sv2), bv2), z));
-            a2 = f32x4.add(a2, g); b2 = f32x4.add(b2, f32x4.mul(g, d));
+            const g = v128.and(v128.load(dp + o), f32x4.gt(fmadd(d, sv2, bv2), z));
+            a2 = f32x4.add(a2, g); b2 = fmadd(g, d, b2);
           }
         } else {
           for (; o < end4; o += 16) {
             const d = f32x4.sub(v128.load(xp + o), mv2);
             const g = v128.load(dp + o);
-            a2 = f32x4.add(a2, g); b2 = f32x4.add(b2, f32x4.mul(g, d));
+            a2 = f32x4.add(a2, g); b2 = fmadd(g, d, b2);
           }
         }
         for (; o < rs; o += 4) {
@@ -283,14 +284,14 @@ export function bn_act_fwd(x: usize, mean: usize, invstd: usize, gamma: usize, b
         if (relu) {
           for (; o < end4; o += 16) {
             const d = f32x4.sub(v128.load(xp + o), mv3);
-            const g = v128.and(v128.load(dp + o), f32x4.gt(f32x4.add(f32x4.mul(d, sv3), bv3), z));
-            a3 = f32x4.add(a3, g); b3 = f32x4.add(b3, f32x4.mul(g, d));
+            const g = v128.and(v128.load(dp + o), f32x4.gt(fmadd(d, sv3, bv3), z));
+            a3 = f32x4.add(a3, g); b3 = fmadd(g, d, b3);
           }
         } else {
           for (; o < end4; o += 16) {
             const d = f32x4.sub(v128.load(xp + o), mv3);
             const g = v128.load(dp + o);
-            a3 = f32x4.add(a3, g); b3 = f32x4.add(b3, f32x4.mul(g, d));
+            a3 = f32x4.add(a3, g); b3 = fmadd(g, d, b3);
           }
         }
         for (; o < rs; o += 4) {
@@ -331,14 +332,14 @@ export function bn_act_fwd(x: usize, mean: usize, invstd: usize, gamma: usize, b
         if (relu) {
           for (; o < end4; o += 16) {
             const d = f32x4.sub(v128.load(xp + o), mv0);
-            const g = v128.and(v128.load(dp + o), f32x4.gt(f32x4.add(f32x4.mul(d, sv0), bv0), z));
-            a0 = f32x4.add(a0, g); b0 = f32x4.add(b0, f32x4.mul(g, d));
+            const g = v128.and(v128.load(dp + o), f32x4.gt(fmadd(d, sv0, bv0), z));
+            a0 = f32x4.add(a0, g); b0 = fmadd(g, d, b0);
           }
         } else {
           for (; o < end4; o += 16) {
             const d = f32x4.sub(v128.load(xp + o), mv0);
             const g = v128.load(dp + o);
-            a0 = f32x4.add(a0, g); b0 = f32x4.add(b0, f32x4.mul(g, d));
+            a0 = f32x4.add(a0, g); b0 = fmadd(g, d, b0);
           }
         }
         for (; o < rs; o += 4) {
@@ -379,7 +380,7 @@ export function bn_act_bwd_data(x: usize, dy: usize, mean: usize, invstd: usize,
     for (; o < end4; o += 16) {
       const d = f32x4.sub(v128.load(xp + o), mv);
       let g = v128.load(dp + o);
-      if (relu) g = v128.and(g, f32x4.gt(f32x4.add(f32x4.mul(d, sv), bv), z));
+      if (relu) g = v128.and(g, f32x4.gt(fmadd(d, sv, bv), z));
       let r = f32x4.mul(sv, f32x4.sub(f32x4.sub(g, kbv), f32x4.mul(d, kgv)));
       if (acc) r = f32x4.add(v128.load(op + o), r);
       v128.store(op + o, r);
@@ -405,17 +406,17 @@ export function affine_act_fwd(x: usize, scale: usize, shift: usize, y: usize, N
     let o: usize = 0;
     if (relu) {
       for (; o < end8; o += 32) {
-        v128.store(yp + o, f32x4.pmax(z, f32x4.add(f32x4.mul(v128.load(xp + o), av), bv)));
-        v128.store(yp + o, f32x4.pmax(z, f32x4.add(f32x4.mul(v128.load(xp + o, 16), av), bv)), 16);
+        v128.store(yp + o, f32x4.pmax(z, fmadd(v128.load(xp + o), av, bv)));
+        v128.store(yp + o, f32x4.pmax(z, fmadd(v128.load(xp + o, 16), av, bv)), 16);
       }
-      if (o + 16 <= rs) { v128.store(yp + o, f32x4.pmax(z, f32x4.add(f32x4.mul(v128.load(xp + o), av), bv))); o += 16; }
+      if (o + 16 <= rs) { v128.store(yp + o, f32x4.pmax(z, fmadd(v128.load(xp + o), av, bv))); o += 16; }
       for (; o < rs; o += 4) { const v = load<f32>(xp + o) * a + b; store<f32>(yp + o, v > 0 ? v : 0); }
     } else {
       for (; o < end8; o += 32) {
-        v128.store(yp + o, f32x4.add(f32x4.mul(v128.load(xp + o), av), bv));
-        v128.store(yp + o, f32x4.add(f32x4.mul(v128.load(xp + o, 16), av), bv), 16);
+        v128.store(yp + o, fmadd(v128.load(xp + o), av, bv));
+        v128.store(yp + o, fmadd(v128.load(xp + o, 16), av, bv), 16);
       }
-      if (o + 16 <= rs) { v128.store(yp + o, f32x4.add(f32x4.mul(v128.load(xp + o), av), bv)); o += 16; }
+      if (o + 16 <= rs) { v128.store(yp + o, fmadd(v128.load(xp + o), av, bv)); o += 16; }
       for (; o < rs; o += 4) store<f32>(yp + o, load<f32>(xp + o) * a + b);
     }
   }

@@ -6,6 +6,7 @@
 // output element gets the same arithmetic whatever the block, so results never depend on the split).
 // Border vectors (padding, row tails) load a clamped 16-byte window and zero the padding lanes with a
 // swizzle. Weight gradients: one unit sums over the whole batch in a fixed order.
+import { fmadd } from './fma.simd';
 import { wgrad3x3p1 } from './dwconv.simd';
 
 @inline function fp(p: usize, i: i32): usize { return p + (<usize>i << 2); }
@@ -27,7 +28,7 @@ import { wgrad3x3p1 } from './dwconv.simd';
   return v;
 }
 
-@inline function madd(a: v128, x: v128, w: v128): v128 { return f32x4.add(a, f32x4.mul(x, w)); }
+@inline function madd(a: v128, x: v128, w: v128): v128 { return fmadd(x, w, a); }
 
 @inline function put4(p: usize, v: v128, acc: i32): void {
   v128.store(p, acc ? f32x4.add(v128.load(p), v) : v);

@@ -1,5 +1,6 @@
 // dense kernels (AssemblyScript SIMD): see ABI.md. Scalar reference: dense.ref.ts.
 // x[N][I], w[O][I], y[N][O]. Each output element is summed in one fixed order whatever the split.
+import { fmadd, fmaddf } from './fma.simd';
 
 @inline function hsum(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
@@ -11,14 +12,14 @@
   let i = 0;
   for (; i + 16 <= I; i += 16) {
     const o = <usize>i << 2;
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
-    s1 = f32x4.add(s1, f32x4.mul(v128.load(a + o, 16), v128.load(b + o, 16)));
-    s2 = f32x4.add(s2, f32x4.mul(v128.load(a + o, 32), v128.load(b + o, 32)));
-    s3 = f32x4.add(s3, f32x4.mul(v128.load(a + o, 48), v128.load(b + o, 48)));
+    s0 = fmadd(v128.load(a + o), v128.load(b + o), s0);
+    s1 = fmadd(v128.load(a + o, 16), v128.load(b + o, 16), s1);
+    s2 = fmadd(v128.load(a + o, 32), v128.load(b + o, 32), s2);
+    s3 = fmadd(v128.load(a + o, 48), v128.load(b + o, 48), s3);
   }
   for (; i + 4 <= I; i += 4) {
     const o = <usize>i << 2;
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+    s0 = fmadd(v128.load(a + o), v128.load(b + o), s0);
   }
   let t: f32 = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
   for (; i < I; i++) t += load<f32>(a + (<usize>i << 2)) * load<f32>(b + (<usize>i << 2));
@@ -50,8 +51,8 @@ export function dense_bwd_data(dy: usize, w: usize, dx: usize, N: i32, I: i32, O
       let wp = w + (<usize>i << 2);
       for (let o = 0; o < O; o++) {
         const d = v128.load32_splat(dyn + (<usize>o << 2));
-        c0 = f32x4.add(c0, f32x4.mul(d, v128.load(wp))); c1 = f32x4.add(c1, f32x4.mul(d, v128.load(wp, 16)));
-        c2 = f32x4.add(c2, f32x4.mul(d, v128.load(wp, 32))); c3 = f32x4.add(c3, f32x4.mul(d, v128.load(wp, 48)));
+        c0 = fmadd(d, v128.load(wp), c0); c1 = fmadd(d, v128.load(wp, 16), c1);
+        c2 = fmadd(d, v128.load(wp, 32), c2); c3 = fmadd(d, v128.load(wp, 48), c3);
         wp += rs;
       }
       const q = dxn + (<usize>i << 2);
@@ -65,7 +66,7 @@ export function dense_bwd_data(dy: usize, w: usize, dx: usize, N: i32, I: i32, O
       let c0 = f32x4.splat(0);
       let wp = w + (<usize>i << 2);
       for (let o = 0; o < O; o++) {
-        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(dyn + (<usize>o << 2)), v128.load(wp)));
+        c0 = fmadd(v128.load32_splat(dyn + (<usize>o << 2)), v128.load(wp), c0);
         wp += rs;
       }
       const q = dxn + (<usize>i << 2);
@@ -75,7 +76,7 @@ export function dense_bwd_data(dy: usize, w: usize, dx: usize, N: i32, I: i32, O
     for (; i < i1; i++) {
       let t: f32 = 0;
       let wp = w + (<usize>i << 2);
-      for (let o = 0; o < O; o++) { t += load<f32>(dyn + (<usize>o << 2)) * load<f32>(wp); wp += rs; }
+      for (let o = 0; o < O; o++) { t = fmaddf(load<f32>(dyn + (<usize>o << 2)), load<f32>(wp), t); wp += rs; }
       const q = dxn + (<usize>i << 2);
       store<f32>(q, acc ? load<f32>(q) + t : t);
     }
@@ -94,8 +95,8 @@ export function dense_bwd_weight(x: usize, dy: usize, dw: usize, db: usize, N: i
       let xp = x + (<usize>i << 2), dp = dyo;
       for (let n = 0; n < N; n++) {
         const d = v128.load32_splat(dp);
-        c0 = f32x4.add(c0, f32x4.mul(d, v128.load(xp))); c1 = f32x4.add(c1, f32x4.mul(d, v128.load(xp, 16)));
-        c2 = f32x4.add(c2, f32x4.mul(d, v128.load(xp, 32))); c3 = f32x4.add(c3, f32x4.mul(d, v128.load(xp, 48)));
+        c0 = fmadd(d, v128.load(xp), c0); c1 = fmadd(d, v128.load(xp, 16), c1);
+        c2 = fmadd(d, v128.load(xp, 32), c2); c3 = fmadd(d, v128.load(xp, 48), c3);
         xp += rs; dp += os;
       }
       const q = dwo + (<usize>i << 2);
@@ -104,7 +105,7 @@ export function dense_bwd_weight(x: usize, dy: usize, dw: usize, db: usize, N: i
     for (; i + 4 <= I; i += 4) {
       let c0 = f32x4.splat(0);
       let xp = x + (<usize>i << 2), dp = dyo;
-      for (let n = 0; n < N; n++) { c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(dp), v128.load(xp))); xp += rs; dp += os; }
+      for (let n = 0; n < N; n++) { c0 = fmadd(v128.load32_splat(dp), v128.load(xp), c0); xp += rs; dp += os; }
       v128.store(dwo + (<usize>i << 2), c0);
     }
     for (; i < I; i++) {

@@ -1,6 +1,7 @@
 // dwconv kernels (AssemblyScript SIMD): see ABI.md. Scalar reference: dwconv.ref.ts.
 // Vectorised along the image row. Row borders (pad 1) are handled with lane shuffles on the first and
 // last full vector of a row; a partial last vector (W % 4 != 0) is built with scalar loads.
+import { fmadd } from './fma.simd';
 
 @inline function fp(p: usize, i: i32): usize { return p + (<usize>i << 2); }
 
@@ -35,15 +36,15 @@
 @inline function dwvec(xp: usize, r: i32, H: i32, W: i32, q: i32, lm: i32, rm: i32, mm: i32,
   w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128): v128 {
   const rowM = fp(xp, r * W), pM = fp(rowM, q);
-  let sM = f32x4.add(f32x4.add(f32x4.mul(xl(pM, lm, rowM, q, W), w3), f32x4.mul(xm(pM, mm, rowM, q, W), w4)), f32x4.mul(xr(pM, rm, rowM, q, W), w5));
+  let sM = fmadd(xr(pM, rm, rowM, q, W), w5, fmadd(xm(pM, mm, rowM, q, W), w4, f32x4.mul(xl(pM, lm, rowM, q, W), w3)));
   if (r > 0) {
     const row = fp(xp, (r - 1) * W), p = fp(row, q);
-    const sU = f32x4.add(f32x4.add(f32x4.mul(xl(p, lm, row, q, W), w0), f32x4.mul(xm(p, mm, row, q, W), w1)), f32x4.mul(xr(p, rm, row, q, W), w2));
+    const sU = fmadd(xr(p, rm, row, q, W), w2, fmadd(xm(p, mm, row, q, W), w1, f32x4.mul(xl(p, lm, row, q, W), w0)));
     sM = f32x4.add(sU, sM);
   }
   if (r + 1 < H) {
     const row = fp(xp, (r + 1) * W), p = fp(row, q);
-    const sD = f32x4.add(f32x4.add(f32x4.mul(xl(p, lm, row, q, W), w6), f32x4.mul(xm(p, mm, row, q, W), w7)), f32x4.mul(xr(p, rm, row, q, W), w8));
+    const sD = fmadd(xr(p, rm, row, q, W), w8, fmadd(xm(p, mm, row, q, W), w7, f32x4.mul(xl(p, lm, row, q, W), w6)));
     sM = f32x4.add(sM, sD);
   }
   return sM;
@@ -124,45 +125,45 @@ export function wgrad3x3p1(x0: usize, xsN: i32, dy0: usize, dysN: i32, N: i32, H
         {
           const d = v128.load(dr);
           let p = rM;
-          a3 = f32x4.add(a3, f32x4.mul(xl(p, 1, rM, 0, W), d)); a4 = f32x4.add(a4, f32x4.mul(v128.load(p), d)); a5 = f32x4.add(a5, f32x4.mul(v128.load(p, 4), d));
-          if (up) { p = rU; a0 = f32x4.add(a0, f32x4.mul(xl(p, 1, rU, 0, W), d)); a1 = f32x4.add(a1, f32x4.mul(v128.load(p), d)); a2 = f32x4.add(a2, f32x4.mul(v128.load(p, 4), d)); }
-          if (dn) { p = rD; a6 = f32x4.add(a6, f32x4.mul(xl(p, 1, rD, 0, W), d)); a7 = f32x4.add(a7, f32x4.mul(v128.load(p), d)); a8 = f32x4.add(a8, f32x4.mul(v128.load(p, 4), d)); }
+          a3 = fmadd(xl(p, 1, rM, 0, W), d, a3); a4 = fmadd(v128.load(p), d, a4); a5 = fmadd(v128.load(p, 4), d, a5);
+          if (up) { p = rU; a0 = fmadd(xl(p, 1, rU, 0, W), d, a0); a1 = fmadd(v128.load(p), d, a1); a2 = fmadd(v128.load(p, 4), d, a2); }
+          if (dn) { p = rD; a6 = fmadd(xl(p, 1, rD, 0, W), d, a6); a7 = fmadd(v128.load(p), d, a7); a8 = fmadd(v128.load(p, 4), d, a8); }
         }
         q = 4;
         if (up && dn) {
           for (; q + 5 <= W; q += 4) {
             const d = v128.load(fp(dr, q));
             let p = fp(rU, q);
-            a0 = f32x4.add(a0, f32x4.mul(v128.load(p - 4), d)); a1 = f32x4.add(a1, f32x4.mul(v128.load(p), d)); a2 = f32x4.add(a2, f32x4.mul(v128.load(p, 4), d));
+            a0 = fmadd(v128.load(p - 4), d, a0); a1 = fmadd(v128.load(p), d, a1); a2 = fmadd(v128.load(p, 4), d, a2);
             p = fp(rM, q);
-            a3 = f32x4.add(a3, f32x4.mul(v128.load(p - 4), d)); a4 = f32x4.add(a4, f32x4.mul(v128.load(p), d)); a5 = f32x4.add(a5, f32x4.mul(v128.load(p, 4), d));
+            a3 = fmadd(v128.load(p - 4), d, a3); a4 = fmadd(v128.load(p), d, a4); a5 = fmadd(v128.load(p, 4), d, a5);
             p = fp(rD, q);
-            a6 = f32x4.add(a6, f32x4.mul(v128.load(p - 4), d)); a7 = f32x4.add(a7, f32x4.mul(v128.load(p), d)); a8 = f32x4.add(a8, f32x4.mul(v128.load(p, 4), d));
+            a6 = fmadd(v128.load(p - 4), d, a6); a7 = fmadd(v128.load(p), d, a7); a8 = fmadd(v128.load(p, 4), d, a8);
           }
         } else {
           for (; q + 5 <= W; q += 4) {
             const d = v128.load(fp(dr, q));
             let p = fp(rM, q);
-            a3 = f32x4.add(a3, f32x4.mul(v128.load(p - 4), d)); a4 = f32x4.add(a4, f32x4.mul(v128.load(p), d)); a5 = f32x4.add(a5, f32x4.mul(v128.load(p, 4), d));
-            if (up) { p = fp(rU, q); a0 = f32x4.add(a0, f32x4.mul(v128.load(p - 4), d)); a1 = f32x4.add(a1, f32x4.mul(v128.load(p), d)); a2 = f32x4.add(a2, f32x4.mul(v128.load(p, 4), d)); }
-            if (dn) { p = fp(rD, q); a6 = f32x4.add(a6, f32x4.mul(v128.load(p - 4), d)); a7 = f32x4.add(a7, f32x4.mul(v128.load(p), d)); a8 = f32x4.add(a8, f32x4.mul(v128.load(p, 4), d)); }
+            a3 = fmadd(v128.load(p - 4), d, a3); a4 = fmadd(v128.load(p), d, a4); a5 = fmadd(v128.load(p, 4), d, a5);
+            if (up) { p = fp(rU, q); a0 = fmadd(v128.load(p - 4), d, a0); a1 = fmadd(v128.load(p), d, a1); a2 = fmadd(v128.load(p, 4), d, a2); }
+            if (dn) { p = fp(rD, q); a6 = fmadd(v128.load(p - 4), d, a6); a7 = fmadd(v128.load(p), d, a7); a8 = fmadd(v128.load(p, 4), d, a8); }
           }
         }
         if (q + 4 == W) {
           const d = v128.load(fp(dr, q));
           let p = fp(rM, q);
-          a3 = f32x4.add(a3, f32x4.mul(v128.load(p - 4), d)); a4 = f32x4.add(a4, f32x4.mul(v128.load(p), d)); a5 = f32x4.add(a5, f32x4.mul(xr(p, 1, rM, q, W), d));
-          if (up) { p = fp(rU, q); a0 = f32x4.add(a0, f32x4.mul(v128.load(p - 4), d)); a1 = f32x4.add(a1, f32x4.mul(v128.load(p), d)); a2 = f32x4.add(a2, f32x4.mul(xr(p, 1, rU, q, W), d)); }
-          if (dn) { p = fp(rD, q); a6 = f32x4.add(a6, f32x4.mul(v128.load(p - 4), d)); a7 = f32x4.add(a7, f32x4.mul(v128.load(p), d)); a8 = f32x4.add(a8, f32x4.mul(xr(p, 1, rD, q, W), d)); }
+          a3 = fmadd(v128.load(p - 4), d, a3); a4 = fmadd(v128.load(p), d, a4); a5 = fmadd(xr(p, 1, rM, q, W), d, a5);
+          if (up) { p = fp(rU, q); a0 = fmadd(v128.load(p - 4), d, a0); a1 = fmadd(v128.load(p), d, a1); a2 = fmadd(xr(p, 1, rU, q, W), d, a2); }
+          if (dn) { p = fp(rD, q); a6 = fmadd(v128.load(p - 4), d, a6); a7 = fmadd(v128.load(p), d, a7); a8 = fmadd(xr(p, 1, rD, q, W), d, a8); }
           q += 4;
         }
       }
       // W <= 4 or a partial tail: scalar-built vectors (exact zeros outside the plane)
       for (; q < W; q += 4) {
         const d = ldz(dr, q, W);
-        a3 = f32x4.add(a3, f32x4.mul(ldz(rM, q - 1, W), d)); a4 = f32x4.add(a4, f32x4.mul(ldz(rM, q, W), d)); a5 = f32x4.add(a5, f32x4.mul(ldz(rM, q + 1, W), d));
-        if (up) { a0 = f32x4.add(a0, f32x4.mul(ldz(rU, q - 1, W), d)); a1 = f32x4.add(a1, f32x4.mul(ldz(rU, q, W), d)); a2 = f32x4.add(a2, f32x4.mul(ldz(rU, q + 1, W), d)); }
-        if (dn) { a6 = f32x4.add(a6, f32x4.mul(ldz(rD, q - 1, W), d)); a7 = f32x4.add(a7, f32x4.mul(ldz(rD, q, W), d)); a8 = f32x4.add(a8, f32x4.mul(ldz(rD, q + 1, W), d)); }
+        a3 = fmadd(ldz(rM, q - 1, W), d, a3); a4 = fmadd(ldz(rM, q, W), d, a4); a5 = fmadd(ldz(rM, q + 1, W), d, a5);
+        if (up) { a0 = fmadd(ldz(rU, q - 1, W), d, a0); a1 = fmadd(ldz(rU, q, W), d, a1); a2 = fmadd(ldz(rU, q + 1, W), d, a2); }
+        if (dn) { a6 = fmadd(ldz(rD, q - 1, W), d, a6); a7 = fmadd(ldz(rD, q, W), d, a7); a8 = fmadd(ldz(rD, q + 1, W), d, a8); }
       }
     }
   }

@@ -1,5 +1,6 @@
 // optim kernels (AssemblyScript SIMD): see ABI.md. Scalar reference: optim.ref.ts.
 // Units are elements; vector body and scalar tail use the same f32 formula, so results are split-independent.
+import { fmadd } from './fma.simd';
 
 @inline function at(p: usize, i: i32): usize { return p + (<usize>i << 2); }
 
@@ -11,10 +12,10 @@ export function sgd_step(p: usize, g: usize, v: usize, len: i32, lr: f32, moment
   if (momentum != 0) {
     for (; i + 4 <= e; i += 4) {
       const pv = v128.load(at(p, i));
-      let d = f32x4.add(v128.load(at(g, i)), f32x4.mul(wdv, pv));
-      const b = f32x4.add(f32x4.mul(mv, v128.load(at(v, i))), f32x4.mul(dmv, d));
+      let d = fmadd(wdv, pv, v128.load(at(g, i)));
+      const b = fmadd(dmv, d, f32x4.mul(mv, v128.load(at(v, i))));
       v128.store(at(v, i), b);
-      d = nesterov ? f32x4.add(d, f32x4.mul(mv, b)) : b;
+      d = nesterov ? fmadd(mv, b, d) : b;
       v128.store(at(p, i), f32x4.sub(pv, f32x4.mul(lrv, d)));
     }
     for (; i < e; i++) {
@@ -28,7 +29,7 @@ export function sgd_step(p: usize, g: usize, v: usize, len: i32, lr: f32, moment
   } else {
     for (; i + 4 <= e; i += 4) {
       const pv = v128.load(at(p, i));
-      const d = f32x4.add(v128.load(at(g, i)), f32x4.mul(wdv, pv));
+      const d = fmadd(wdv, pv, v128.load(at(g, i)));
       v128.store(at(p, i), f32x4.sub(pv, f32x4.mul(lrv, d)));
     }
     for (; i < e; i++) {
@@ -49,9 +50,9 @@ export function adam_step(p: usize, g: usize, m: usize, v: usize, len: i32, lr: 
   let i = s;
   for (; i + 4 <= e; i += 4) {
     const p0 = v128.load(at(p, i));
-    const gi = f32x4.add(v128.load(at(g, i)), f32x4.mul(gwv, p0));
-    const mi = f32x4.add(f32x4.mul(b1v, v128.load(at(m, i))), f32x4.mul(ob1v, gi));
-    const vi = f32x4.add(f32x4.mul(b2v, v128.load(at(v, i))), f32x4.mul(ob2v, f32x4.mul(gi, gi)));
+    const gi = fmadd(gwv, p0, v128.load(at(g, i)));
+    const mi = fmadd(ob1v, gi, f32x4.mul(b1v, v128.load(at(m, i))));
+    const vi = fmadd(ob2v, f32x4.mul(gi, gi), f32x4.mul(b2v, v128.load(at(v, i))));
     v128.store(at(m, i), mi); v128.store(at(v, i), vi);
     const den = f32x4.add(f32x4.sqrt(f32x4.mul(vi, ibc2v)), epsv);
     v128.store(at(p, i), f32x4.sub(f32x4.mul(p0, pdv), f32x4.div(f32x4.mul(stepv, mi), den)));

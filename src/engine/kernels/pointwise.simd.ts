@@ -4,6 +4,7 @@
 // GEMM: 4 output rows x 8 pixels (8 f32x4 accumulators), weights broadcast with load32_splat. Every
 // output element is summed in the same order (j = 0..J-1) by every tile shape, so the result never
 // depends on how the units were split across threads.
+import { fmadd } from './fma.simd';
 
 @inline function hsum(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
@@ -34,13 +35,13 @@
       for (let j = 0; j < J; j++) {
         const x0 = v128.load(bp), x1 = v128.load(bp, 16);
         let w = v128.load32_splat(ap);
-        c00 = f32x4.add(c00, f32x4.mul(w, x0)); c01 = f32x4.add(c01, f32x4.mul(w, x1));
+        c00 = fmadd(w, x0, c00); c01 = fmadd(w, x1, c01);
         w = v128.load32_splat(ap + sa);
-        c10 = f32x4.add(c10, f32x4.mul(w, x0)); c11 = f32x4.add(c11, f32x4.mul(w, x1));
+        c10 = fmadd(w, x0, c10); c11 = fmadd(w, x1, c11);
         w = v128.load32_splat(ap + 2 * sa);
-        c20 = f32x4.add(c20, f32x4.mul(w, x0)); c21 = f32x4.add(c21, f32x4.mul(w, x1));
+        c20 = fmadd(w, x0, c20); c21 = fmadd(w, x1, c21);
         w = v128.load32_splat(ap + 3 * sa);
-        c30 = f32x4.add(c30, f32x4.mul(w, x0)); c31 = f32x4.add(c31, f32x4.mul(w, x1));
+        c30 = fmadd(w, x0, c30); c31 = fmadd(w, x1, c31);
         bp += rs; ap += sj;
       }
       const o = orow + (<usize>p << 2);
@@ -61,10 +62,10 @@
       let ap = ar;
       for (let j = 0; j < J; j++) {
         const x0 = v128.load(bp);
-        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(ap), x0));
-        c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(ap + sa), x0));
-        c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(ap + 2 * sa), x0));
-        c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(ap + 3 * sa), x0));
+        c0 = fmadd(v128.load32_splat(ap), x0, c0);
+        c1 = fmadd(v128.load32_splat(ap + sa), x0, c1);
+        c2 = fmadd(v128.load32_splat(ap + 2 * sa), x0, c2);
+        c3 = fmadd(v128.load32_splat(ap + 3 * sa), x0, c3);
         bp += rs; ap += sj;
       }
       const o = orow + (<usize>p << 2);
@@ -103,8 +104,8 @@
       let ap = ar;
       for (let j = 0; j < J; j++) {
         const w = v128.load32_splat(ap);
-        c0 = f32x4.add(c0, f32x4.mul(w, v128.load(bp))); c1 = f32x4.add(c1, f32x4.mul(w, v128.load(bp, 16)));
-        c2 = f32x4.add(c2, f32x4.mul(w, v128.load(bp, 32))); c3 = f32x4.add(c3, f32x4.mul(w, v128.load(bp, 48)));
+        c0 = fmadd(w, v128.load(bp), c0); c1 = fmadd(w, v128.load(bp, 16), c1);
+        c2 = fmadd(w, v128.load(bp, 32), c2); c3 = fmadd(w, v128.load(bp, 48), c3);
         bp += rs; ap += sj;
       }
       const o = orow + (<usize>p << 2);
@@ -119,7 +120,7 @@
       let bp = bm + (<usize>p << 2);
       let ap = ar;
       for (let j = 0; j < J; j++) {
-        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
+        c0 = fmadd(v128.load32_splat(ap), v128.load(bp), c0);
         bp += rs; ap += sj;
       }
       const o = orow + (<usize>p << 2);
@@ -201,13 +202,13 @@ export function pw_bwd_weight(x: usize, dy: usize, dw: usize, db: usize, N: i32,
           for (; o < end; o += 16) {
             const x0 = v128.load(xp0 + o), x1 = v128.load(xp1 + o);
             let d = v128.load(dp0 + o);
-            a00 = f32x4.add(a00, f32x4.mul(d, x0)); a01 = f32x4.add(a01, f32x4.mul(d, x1));
+            a00 = fmadd(d, x0, a00); a01 = fmadd(d, x1, a01);
             d = v128.load(dp1 + o);
-            a10 = f32x4.add(a10, f32x4.mul(d, x0)); a11 = f32x4.add(a11, f32x4.mul(d, x1));
+            a10 = fmadd(d, x0, a10); a11 = fmadd(d, x1, a11);
             d = v128.load(dp2 + o);
-            a20 = f32x4.add(a20, f32x4.mul(d, x0)); a21 = f32x4.add(a21, f32x4.mul(d, x1));
+            a20 = fmadd(d, x0, a20); a21 = fmadd(d, x1, a21);
             d = v128.load(dp3 + o);
-            a30 = f32x4.add(a30, f32x4.mul(d, x0)); a31 = f32x4.add(a31, f32x4.mul(d, x1));
+            a30 = fmadd(d, x0, a30); a31 = fmadd(d, x1, a31);
           }
           for (; o < rs; o += 4) {
             const x0 = load<f32>(xp0 + o), x1 = load<f32>(xp1 + o);
@@ -234,10 +235,10 @@ export function pw_bwd_weight(x: usize, dy: usize, dw: usize, db: usize, N: i32,
           const end = <usize>P4 << 2;
           for (; o < end; o += 16) {
             const x0 = v128.load(xp0 + o);
-            a0 = f32x4.add(a0, f32x4.mul(v128.load(dp0 + o), x0));
-            a1 = f32x4.add(a1, f32x4.mul(v128.load(dp1 + o), x0));
-            a2 = f32x4.add(a2, f32x4.mul(v128.load(dp2 + o), x0));
-            a3 = f32x4.add(a3, f32x4.mul(v128.load(dp3 + o), x0));
+            a0 = fmadd(v128.load(dp0 + o), x0, a0);
+            a1 = fmadd(v128.load(dp1 + o), x0, a1);
+            a2 = fmadd(v128.load(dp2 + o), x0, a2);
+            a3 = fmadd(v128.load(dp3 + o), x0, a3);
           }
           for (; o < rs; o += 4) {
             const x0 = load<f32>(xp0 + o);
@@ -260,7 +261,7 @@ export function pw_bwd_weight(x: usize, dy: usize, dw: usize, db: usize, N: i32,
           const xp0 = xc + <usize>n * xstride, dp0 = dyk + <usize>n * dystride;
           let o: usize = 0;
           const end = <usize>P4 << 2;
-          for (; o < end; o += 16) a0 = f32x4.add(a0, f32x4.mul(v128.load(dp0 + o), v128.load(xp0 + o)));
+          for (; o < end; o += 16) a0 = fmadd(v128.load(dp0 + o), v128.load(xp0 + o), a0);
           for (; o < rs; o += 4) t0 += load<f32>(dp0 + o) * load<f32>(xp0 + o);
         }
         put(dw + ((<usize>k * <usize>C + <usize>c) << 2), hsum(a0) + t0, first);

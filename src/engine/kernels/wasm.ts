@@ -1,6 +1,6 @@
 // Loads the SIMD kernels: compile the embedded module once, instantiate it over a shared memory in every
 // thread. No Node-only API here, so the same code runs in a browser Web Worker.
-import { KERNELS_WASM_BASE64 } from './binary.generated.js';
+import { KERNELS_FMA_WASM_BASE64, KERNELS_WASM_BASE64 } from './binary.generated.js';
 import type { refKernels } from './index.ref.js';
 
 type DropHeap<F> = F extends (h: any, ...rest: infer A) => void ? (...args: A) => void : never;
@@ -10,7 +10,14 @@ export type Kernels = { [K in keyof typeof refKernels]: DropHeap<(typeof refKern
 /** 64 KiB WebAssembly pages; 32768 pages = 2 GiB, the maximum the module declares. */
 export const MAX_PAGES = 32768;
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+/**
+ * Which kernel module: 'fma' uses relaxed SIMD's fused multiply-add (fewer instructions, one rounding),
+ * 'simd' is the portable module, 'auto' takes 'fma' where the runtime accepts it.
+ */
+export type SimdVariant = 'auto' | 'fma' | 'simd';
+
+const compiled = new Map<'fma' | 'simd', Promise<WebAssembly.Module>>();
+let fmaOk: boolean | undefined;
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(b64);
@@ -19,10 +26,26 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** Whether this runtime accepts relaxed SIMD (Chrome 114+, Node 22+, or Node 20 with the V8 flag set). */
+export function fmaSupported(): boolean {
+  fmaOk ??= WebAssembly.validate(decodeBase64(KERNELS_FMA_WASM_BASE64));
+  return fmaOk;
+}
+
+export function resolveVariant(v: SimdVariant = 'auto'): 'fma' | 'simd' {
+  if (v === 'fma' && !fmaSupported()) throw new Error('the FMA kernels need relaxed SIMD, which this runtime does not enable');
+  return v === 'auto' ? (fmaSupported() ? 'fma' : 'simd') : v;
+}
+
 /** The compiled kernel module (cached). A Module can be posted to workers, which then skip compilation. */
-export function compileKernels(): Promise<WebAssembly.Module> {
-  compiled ??= WebAssembly.compile(decodeBase64(KERNELS_WASM_BASE64));
-  return compiled;
+export function compileKernels(variant: SimdVariant = 'auto'): Promise<WebAssembly.Module> {
+  const v = resolveVariant(variant);
+  let m = compiled.get(v);
+  if (!m) {
+    m = WebAssembly.compile(decodeBase64(v === 'fma' ? KERNELS_FMA_WASM_BASE64 : KERNELS_WASM_BASE64));
+    compiled.set(v, m);
+  }
+  return m;
 }
 
 /** A shared linear memory of `pages` pages that every thread's instance imports. */

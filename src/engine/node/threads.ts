@@ -1,7 +1,12 @@
 // Node's thread adapter for the engine: worker_threads behind the engine's Spawn interface.
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Spawn, WorkerInit } from '../session.js';
+
+// Node 20's V8 (11.3) has relaxed SIMD behind a flag; it is on by default from V8 11.4 (Chrome 114,
+// Node 22). Setting it before any module compiles lets the engine use fused multiply-add kernels.
+setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 /** Spawns a worker thread running the engine's worker loop over the shared memory. */
 export const spawnNodeWorker: Spawn = (init: WorkerInit) =>
