@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Session, countParams, createInferenceSession } from '../src/engine/index.js';
+import { Session, countParams, createInferenceSession, macsPerImage } from '../src/engine/index.js';
 import { defaultThreads, spawnNodeWorker } from '../src/engine/node/threads.js';
 import { buildReferenceNet } from '../src/model/reference-net.js';
 import { Rng } from '../src/engine/rng.js';
@@ -28,6 +28,9 @@ const { values: a } = parseArgs({
     profile: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     'no-torch': { type: 'boolean', default: false },
+    conv: { type: 'string', default: 'sepconv' },
+    activation: { type: 'string', default: 'pre' },
+    'no-residual': { type: 'boolean', default: false },
   },
 });
 const widths = a.widths!.split(',').map(Number);
@@ -38,7 +41,11 @@ for (const [k, v] of Object.entries({ units, batch, steps, threads, rounds })) {
 }
 const log = (s: string) => { if (!a.json) console.log(s); else console.error(s); };
 
-const graph = buildReferenceNet({ widths, units });
+// ablation variants (the PyTorch peer only knows the reference network, so they imply --no-torch)
+const variant = { conv: a.conv as 'sepconv' | 'conv', activation: a.activation as 'pre' | 'post', residual: !a['no-residual'] };
+const isReference = variant.conv === 'sepconv' && variant.activation === 'pre' && variant.residual;
+if (!isReference) a['no-torch'] = true;
+const graph = buildReferenceNet({ widths, units, ...variant });
 const params = countParams(graph);
 const rng = new Rng(1);
 
@@ -139,7 +146,7 @@ if (torch && torch.params !== params) {
 }
 const r2 = (v: number) => Math.round(v * 100) / 100;
 const result = {
-  params, widths, units, batch, threads,
+  params, macs_per_image: macsPerImage(graph), widths, units, batch, threads, variant,
   ferkit_train_img_s: r2(ferkitTrain), torch_train_img_s: torch?.train_img_s ?? null,
   ratio: torch ? r2(ferkitTrain / torch.train_img_s) : null,
   rounds, ratio_per_round: torchRuns.map((t, i) => r2(ferkitRuns[i] / t.train_img_s)),

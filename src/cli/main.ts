@@ -6,12 +6,20 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { countParams } from '../engine/index.js';
 import { buildReferenceNet } from '../model/reference-net.js';
+import { trainCommand } from './commands/train.js';
+import { evalCommand } from './commands/eval.js';
+import { cvTrainCommand } from './commands/cv-train.js';
+import { calibrateCommand } from './commands/calibrate.js';
 
 const HELP = `ferkit: facial expression recognition for Node and the browser
 
 Usage: ferkit <command> [options]
 
 Commands:
+  train --data PATH [options]                       train or fine-tune a model (ferkit train --help)
+  eval --model M --data PATH --format F [options]   accuracy, per-class F1, confusion, calibration; --report out.html
+  calibrate --model M --data PATH --format F       fit the softmax temperature on validation data, store it in the model
+  cv --data PATH --format ckplus --folds 10 --subject-independent [--init tiny]   k-fold cross-validation
   info [--widths 16,32,64,128] [--units 1] [--json]   describe a network (parameters, layers)
   help                                              this text
 
@@ -32,6 +40,14 @@ export async function main(argv: string[]): Promise<number> {
     case '--version': case '-v':
       console.log(version());
       return 0;
+    case 'train':
+      return trainCommand(rest);
+    case 'eval':
+      return evalCommand(rest);
+    case 'cv':
+      return cvTrainCommand(rest);
+    case 'calibrate':
+      return calibrateCommand(rest);
     case 'info': {
       const { values } = parseArgs({ args: rest, options: { widths: { type: 'string', default: '16,32,64,128' }, units: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } } });
       const widths = values.widths!.split(',').map(Number);

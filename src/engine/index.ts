@@ -8,3 +8,4 @@ export { LrSchedule, type ScheduleSpec } from './schedule.js';
 export { encodeSafetensors, decodeSafetensors } from './safetensors.js';
 export { encodeModel, decodeModel, type ModelData } from './model-file.js';
 export { foldBatchNorm } from './fold.js';
+export { macsPerImage } from './stats.js';

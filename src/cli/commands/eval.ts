@@ -1,0 +1,162 @@
+/**
+ * `ferkit eval`: accuracy, macro-F1, calibration and the confusion matrix of a model on a dataset, as a
+ * table, one JSON object (--json) and/or a self-contained HTML report (--report).
+ */
+import { parseArgs } from 'node:util';
+import { DATASET_FORMATS, type DatasetFormat } from '../../data/readers/index.js';
+import { writeFileAtomic } from '../../engine/node/files.js';
+import { evaluateModel } from '../../eval/evaluate.js';
+import { renderReportHtml } from '../../eval/report.js';
+import type { EvalResult } from '../../eval/types.js';
+import { resolveModelPath } from '../../model/registry.js';
+
+/** Where a command writes; tests pass collectors. */
+export interface CliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  /** progress lines only go to a terminal */
+  stderrIsTTY: boolean;
+}
+
+export function processIo(): CliIo {
+  return {
+    stdout: (s) => { process.stdout.write(s); },
+    stderr: (s) => { process.stderr.write(s); },
+    stderrIsTTY: !!process.stderr.isTTY,
+  };
+}
+
+export const EVAL_USAGE = `Usage: ferkit eval --model <path|name> --data <path> --format <${DATASET_FORMATS.join('|')}> [options]
+
+Options:
+  --model <path|name>   model file (.safetensors) or bundled model name
+  --data <path>         dataset folder (the CSV file for fer2013-csv)
+  --format <format>     ${DATASET_FORMATS.join(', ')}
+  --split <name>        fer2013: split folder (e.g. test); fer2013-csv: Usage (PublicTest, PrivateTest)
+  --tta <none|tencrop>  test-time augmentation (default none)
+  --threads <n>         compute threads (default: all cores)
+  --cache-dir <dir>     cache the decoded dataset here
+  --report <file.html>  write an HTML report (tables, confusion matrix, reliability diagram)
+  --json                print one JSON object instead of the table
+  -h, --help            this text
+`;
+
+/** A usage error: message to stderr, exit code 2. */
+export class UsageError extends Error {}
+
+const fmtPct = (v: number) => `${(v * 100).toFixed(2)}%`;
+
+function parseThreads(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--threads must be a positive integer, got '${s}'`);
+  return n;
+}
+
+/** A terminal progress line on stderr, or nothing. */
+export function progressLine(io: CliIo, enabled: boolean): { update: (what: string, done: number, total: number) => void; done: () => void } {
+  if (!enabled) return { update: () => undefined, done: () => undefined };
+  let last = 0, shown = false;
+  return {
+    update: (what, done, total) => {
+      const now = Date.now();
+      if (done < total && now - last < 100) return;
+      last = now; shown = true;
+      const pct = total ? Math.floor((done / total) * 100) : 100;
+      io.stderr(`\r\x1b[2K${what} ${done}/${total} (${pct}%)`);
+    },
+    done: () => { if (shown) io.stderr('\r\x1b[2K'); shown = false; },
+  };
+}
+
+/** The readable form of an EvalResult. */
+export function formatEvalTable(r: EvalResult): string {
+  const lines: string[] = [];
+  lines.push(`images     ${r.n}`);
+  lines.push(`accuracy   ${fmtPct(r.accuracy)}`);
+  lines.push(`macro-F1   ${r.macroF1.toFixed(4)}  (mean over classes present in the data)`);
+  lines.push(`ECE        ${r.ece.toFixed(4)}  (15 bins, temperature ${Number(r.temperature.toPrecision(6))})`);
+  lines.push(`NLL        ${r.nll.toFixed(4)}`);
+  lines.push('');
+  const w = Math.max(5, ...r.labels.map((l) => l.length));
+  lines.push(`${'class'.padEnd(w)}  precision  recall     F1   support`);
+  for (const l of r.labels) {
+    const c = r.perClass[l];
+    lines.push(`${l.padEnd(w)}  ${c.precision.toFixed(4).padStart(9)}  ${c.recall.toFixed(4).padStart(6)}  ${c.f1.toFixed(4).padStart(6)}  ${String(c.support).padStart(7)}`);
+  }
+  lines.push('');
+  lines.push('confusion (rows: true, columns: predicted)');
+  const cw = Math.max(4, ...r.confusion.flat().map((v) => String(v).length)) + 1;
+  const head = r.labels.map((l) => l.slice(0, cw - 1).padStart(cw)).join('');
+  lines.push(`${''.padEnd(w)} ${head}`);
+  r.confusion.forEach((row, i) => lines.push(`${r.labels[i].padEnd(w)} ${row.map((v) => String(v).padStart(cw)).join('')}`));
+  return lines.join('\n') + '\n';
+}
+
+/** The keys --json prints, in this order. */
+export function evalJson(r: EvalResult): Record<string, unknown> {
+  return {
+    n: r.n, accuracy: r.accuracy, macroF1: r.macroF1, ece: r.ece, nll: r.nll, temperature: r.temperature,
+    perClass: r.perClass, confusion: r.confusion, labels: r.labels,
+  };
+}
+
+export async function evalCommand(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv, strict: true, allowPositionals: false,
+      options: {
+        model: { type: 'string' }, data: { type: 'string' }, format: { type: 'string' }, split: { type: 'string' },
+        tta: { type: 'string' }, threads: { type: 'string' }, 'cache-dir': { type: 'string' }, report: { type: 'string' },
+        json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (e) {
+    io.stderr(`ferkit eval: ${(e as Error).message.split('\n')[0]}\n\n${EVAL_USAGE}`);
+    return 2;
+  }
+  if (values.help) { io.stdout(EVAL_USAGE); return 0; }
+
+  let threads: number | undefined, format: DatasetFormat, tta: 'none' | 'tencrop';
+  try {
+    const missing = (['model', 'data', 'format'] as const).filter((k) => !values[k]);
+    if (missing.length) throw new UsageError(`missing ${missing.map((k) => `--${k}`).join(', ')}`);
+    if (!(DATASET_FORMATS as readonly string[]).includes(values.format!)) throw new UsageError(`unknown --format '${values.format}' (expected one of ${DATASET_FORMATS.join(', ')})`);
+    format = values.format as DatasetFormat;
+    tta = (values.tta ?? 'none') as 'none' | 'tencrop';
+    if (tta !== 'none' && tta !== 'tencrop') throw new UsageError(`unknown --tta '${values.tta}' (expected none or tencrop)`);
+    threads = parseThreads(values.threads);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr(`ferkit eval: ${e.message}\n\n${EVAL_USAGE}`);
+    return 2;
+  }
+
+  const progress = progressLine(io, io.stderrIsTTY && !values.json);
+  try {
+    const modelPath = resolveModelPath(values.model!);
+    const result = await evaluateModel({
+      modelPath, data: { format, path: values.data!, split: values.split }, tta, threads, cacheDir: values['cache-dir'],
+      onLoadProgress: (d, t) => progress.update('loading', d, t),
+      onProgress: (d, t) => progress.update('predicting', d, t),
+      onWarning: (m) => { progress.done(); io.stderr(m + '\n'); },
+    });
+    progress.done();
+    if (values.report) {
+      const dataDesc = `${format} ${values.data}${values.split ? ` (${values.split})` : ''}`;
+      writeFileAtomic(values.report, renderReportHtml(result, { model: modelPath, data: dataDesc, tta }));
+    }
+    if (values.json) io.stdout(JSON.stringify(evalJson(result)) + '\n');
+    else {
+      io.stdout(`model ${modelPath}\ndata  ${format} ${values.data}${values.split ? ` (split ${values.split})` : ''}${tta !== 'none' ? `, ${tta} TTA` : ''}\n\n`);
+      io.stdout(formatEvalTable(result));
+    }
+    if (values.report) io.stderr(`report written to ${values.report}\n`);
+    return 0;
+  } catch (e) {
+    progress.done();
+    io.stderr(`ferkit eval: ${(e as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * `ferkit train`: train (or fine-tune) the network on a dataset, with checkpoints, resume, early stopping,
+ * metrics log and training curves in a run folder.
+ */
+import { parseArgs } from 'node:util';
+import { join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { loadDatasetCached, stratifiedHoldout, DATASET_FORMATS, type DatasetFormat, type Dataset } from '../../data/index.js';
+import { presetConfig } from '../../model/presets.js';
+import { resolveModelPath } from '../../model/registry.js';
+import { Trainer, DEFAULT_CONFIG, summarize, type TrainConfig } from '../../train/trainer.js';
+import { ProgressBar, formatSeconds } from '../progress.js';
+
+export const TRAIN_HELP = `Usage: ferkit train --data <path> [options]
+
+Data:
+  --data PATH            training data (folder or CSV)          --format F   ${DATASET_FORMATS.join('|')} (default fer2013)
+  --split NAME           split of --data (fer2013: train)
+  --val-data PATH        validation data (default: --data)      --val-split NAME  (fer2013: publictest)
+  --val-format F         format of --val-data (default --format)
+  --val-fraction X       hold out a stratified fraction of the training data instead
+  --cache-dir DIR        decoded-dataset cache (default ~/.cache/ferkit)
+Model:
+  --model NAME           tiny | base (default tiny)
+  --init MODEL           fine-tune: start from a model file or bundled name (same network and classes)
+  --widths LIST          e.g. 16,32,64,128 (overrides --model)  --units N
+  --dropout P            dropout before the head
+  --conv sepconv|conv    --activation pre|post   --no-residual   (ablation variants)
+Optimisation:
+  --epochs N (60)  --batch N (64)  --optimizer sgd|adam|adamw (adamw)  --lr X (0.003)
+  --momentum X (0.9, sgd)  --nesterov  --wd X (0.0005)
+  --schedule onecycle|cosine|step|plateau|constant (onecycle)  --warmup EPOCHS (2, cosine)
+  --label-smoothing X (0.1)  --class-weights none|balanced  --no-augment  --seed N (1)
+  --threads N (all cores)  --patience N (0 = no early stopping)
+Run:
+  --out DIR              run folder (default runs/<model>-<seed>)
+  --resume               continue from DIR/checkpoint.safetensors
+  --json                 one JSON object with the result on stdout
+`;
+
+function num(v: string | undefined, name: string, def: number, int = false): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (int && !Number.isInteger(n))) throw new UsageError(`--${name} must be a${int ? 'n integer' : ' number'}, got '${v}'`);
+  return n;
+}
+
+export class UsageError extends Error {}
+
+export function parseTrainArgs(argv: string[]) {
+  const { values: a } = parseArgs({ args: argv, strict: true, options: {
+    data: { type: 'string' }, format: { type: 'string', default: 'fer2013' }, split: { type: 'string' },
+    'val-data': { type: 'string' }, 'val-format': { type: 'string' }, 'val-split': { type: 'string' }, 'val-fraction': { type: 'string' },
+    'cache-dir': { type: 'string' }, model: { type: 'string', default: 'tiny' }, widths: { type: 'string' }, units: { type: 'string' },
+    dropout: { type: 'string' }, conv: { type: 'string' }, activation: { type: 'string' }, 'no-residual': { type: 'boolean' },
+    epochs: { type: 'string' }, batch: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, momentum: { type: 'string' },
+    nesterov: { type: 'boolean' }, wd: { type: 'string' }, schedule: { type: 'string' }, warmup: { type: 'string' },
+    'label-smoothing': { type: 'string' }, 'class-weights': { type: 'string' }, 'no-augment': { type: 'boolean' }, seed: { type: 'string' },
+    threads: { type: 'string' }, patience: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' },
+    help: { type: 'boolean' }, init: { type: 'string' },
+  } });
+  if (a.help) return { help: true as const };
+  if (!a.data) throw new UsageError('--data is required (a dataset folder or CSV)');
+  const fmt = a.format as DatasetFormat;
+  if (!(DATASET_FORMATS as readonly string[]).includes(fmt)) throw new UsageError(`--format must be one of ${DATASET_FORMATS.join(', ')}, got '${a.format}'`);
+  const model = { ...presetConfig(a.model!) };
+  if (a.widths) model.widths = a.widths.split(',').map((w) => num(w, 'widths', 0, true));
+  if (a.units) model.units = num(a.units, 'units', 1, true);
+  if (a.dropout) model.dropout = num(a.dropout, 'dropout', 0);
+  if (a.conv) { if (a.conv !== 'sepconv' && a.conv !== 'conv') throw new UsageError('--conv must be sepconv or conv'); model.conv = a.conv; }
+  if (a.activation) { if (a.activation !== 'pre' && a.activation !== 'post') throw new UsageError('--activation must be pre or post'); model.activation = a.activation; }
+  if (a['no-residual']) model.residual = false;
+  const opt = (a.optimizer ?? 'adamw') as 'sgd' | 'adam' | 'adamw';
+  if (!['sgd', 'adam', 'adamw'].includes(opt)) throw new UsageError(`--optimizer must be sgd, adam or adamw, got '${opt}'`);
+  const schedule = (a.schedule ?? DEFAULT_CONFIG.schedule) as TrainConfig['schedule'];
+  if (!['onecycle', 'cosine', 'step', 'plateau', 'constant'].includes(schedule)) throw new UsageError(`--schedule must be onecycle, cosine, step, plateau or constant`);
+  const cw = a['class-weights'] ?? 'none';
+  if (cw !== 'none' && cw !== 'balanced') throw new UsageError('--class-weights must be none or balanced');
+  const seed = num(a.seed, 'seed', 1, true);
+  const config: Partial<TrainConfig> = {
+    model, epochs: num(a.epochs, 'epochs', DEFAULT_CONFIG.epochs, true), batch: num(a.batch, 'batch', DEFAULT_CONFIG.batch, true),
+    optimizer: { type: opt, weightDecay: num(a.wd, 'wd', 5e-4), momentum: opt === 'sgd' ? num(a.momentum, 'momentum', 0.9) : undefined, nesterov: a.nesterov },
+    lr: num(a.lr, 'lr', DEFAULT_CONFIG.lr), schedule, warmupEpochs: num(a.warmup, 'warmup', DEFAULT_CONFIG.warmupEpochs),
+    labelSmoothing: num(a['label-smoothing'], 'label-smoothing', DEFAULT_CONFIG.labelSmoothing), classWeights: cw,
+    augment: a['no-augment'] ? false : DEFAULT_CONFIG.augment, seed, threads: num(a.threads, 'threads', 0, true),
+    patience: num(a.patience, 'patience', 0, true),
+    init: a.init ? resolveModelPath(a.init) : undefined,
+  };
+  const valFraction = a['val-fraction'] !== undefined ? num(a['val-fraction'], 'val-fraction', 0.1) : undefined;
+  if (valFraction !== undefined && !(valFraction > 0 && valFraction < 1)) throw new UsageError('--val-fraction must be between 0 and 1');
+  const split = a.split ?? (fmt === 'fer2013' ? 'train' : undefined);
+  const valFormat = (a['val-format'] ?? fmt) as DatasetFormat;
+  const val = valFraction !== undefined ? undefined : {
+    format: valFormat, path: a['val-data'] ?? a.data,
+    split: a['val-split'] ?? (valFormat === 'fer2013' ? 'publictest' : undefined),
+  };
+  if (val && !a['val-data'] && val.split === split) throw new UsageError('validation would use the training data itself: give --val-data, --val-split or --val-fraction');
+  return {
+    help: false as const, config, train: { format: fmt, path: a.data, split }, val, valFraction,
+    cacheDir: a['cache-dir'] ?? join(homedir(), '.cache', 'ferkit'),
+    out: resolve(a.out ?? join('runs', `${a.model}-${seed}`)), resume: Boolean(a.resume), json: Boolean(a.json),
+  };
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  let args;
+  try { args = parseTrainArgs(argv); } catch (err: any) {
+    console.error(`ferkit train: ${err.message}\nRun 'ferkit train --help' for the options.`);
+    return 2;
+  }
+  if (args.help) { process.stdout.write(TRAIN_HELP); return 0; }
+  const say = (m: string) => { if (!args.json) console.error(m); };
+  const bar = new ProgressBar(!args.json);
+  const load = async (o: { format: DatasetFormat; path: string; split?: string }, what: string): Promise<Dataset> => {
+    say(`loading ${what}: ${o.path}${o.split ? ` (${o.split})` : ''}`);
+    const ds = await loadDatasetCached({ ...o, onProgress: (d, t) => bar.update(d / t, `decoding ${d}/${t}`) }, args.cacheDir,
+      (e) => say(e.hit ? `  from cache (${e.ms.toFixed(0)} ms)` : `  decoded and cached (${(e.ms / 1000).toFixed(1)} s)`));
+    bar.done();
+    return ds;
+  };
+  const trainDs = await load(args.train, 'training data');
+  let train: { ds: Dataset; indices?: Int32Array } = { ds: trainDs };
+  let val: { ds: Dataset; indices?: Int32Array } | undefined;
+  if (args.valFraction !== undefined) {
+    const sp = stratifiedHoldout(trainDs.labels, args.valFraction, args.config.seed ?? 1);
+    train = { ds: trainDs, indices: sp.train };
+    val = { ds: trainDs, indices: sp.test };
+  } else if (args.val) {
+    const vds = await load(args.val, 'validation data');
+    if (vds.classes.join() !== trainDs.classes.join()) throw new Error(`validation classes [${vds.classes}] differ from training classes [${trainDs.classes}]`);
+    val = { ds: vds };
+  }
+  const trainer = new Trainer(args.config, train, val, args.out);
+  const onSigint = () => { say('\ninterrupt: finishing the current step and writing a checkpoint (Ctrl-C again to abort)'); trainer.stop(); process.once('SIGINT', () => process.exit(130)); };
+  process.once('SIGINT', onSigint);
+  say(`training ${args.out}: ${JSON.stringify(args.config.model)}, ${args.config.epochs} epochs, batch ${args.config.batch}`);
+  const r = await trainer.run({ resume: args.resume, hooks: {
+    log: say,
+    onProgress: (p) => bar.update((p.epoch + p.batch / p.batches) / p.epochs,
+      `epoch ${p.epoch + 1}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(3)} acc ${(p.acc * 100).toFixed(1)}% ${p.imgPerSec.toFixed(0)} img/s ETA ${formatSeconds(p.etaSeconds)}`),
+    onEpoch: (e) => { bar.done(); say(`epoch ${e.epoch}: lr ${e.lr.toExponential(2)} train loss ${e.trainLoss.toFixed(4)} acc ${(e.trainAcc * 100).toFixed(2)}%` +
+      (e.valAcc !== null ? ` | val loss ${e.valLoss!.toFixed(4)} acc ${(e.valAcc * 100).toFixed(2)}%` : '') + ` | ${e.imgPerSec.toFixed(0)} img/s ${e.seconds.toFixed(1)} s`); },
+  } });
+  process.removeListener('SIGINT', onSigint);
+  bar.done();
+  if (args.json) console.log(JSON.stringify({ out: r.outDir, interrupted: r.interrupted, epochs: r.epochs, bestAcc: r.bestAcc, bestEpoch: r.bestEpoch, params: r.params, seconds: r.seconds, history: r.history }));
+  else say(`${r.interrupted ? 'interrupted' : 'done'}: ${summarize(r)}; run folder ${r.outDir}`);
+  return r.interrupted ? 130 : 0;
+}

@@ -1,0 +1,148 @@
+/**
+ * k-fold cross-validation driver. It splits, calls the caller's training function once per fold, scores
+ * what that returns on the held-out fold and summarises; it does not train anything itself.
+ *
+ * Subject-independent (the default, and the honest protocol for CK+ and JAFFE, which have several images
+ * per person): every subject's images are in exactly one fold (data's subjectKFold). Otherwise a
+ * stratified k-fold over images (data's kFold). The fold assignment (the subjects, and the image indices,
+ * of each test fold) is part of the result, so a report can state the protocol exactly.
+ */
+import type { Dataset } from '../data/dataset.js';
+import { subset } from '../data/dataset.js';
+import { kFold, subjectKFold, type Split } from '../data/splits.js';
+import { evaluateLogits, mapClasses } from './labels.js';
+import { predictDataset, type Predictor, type Tta } from './predict.js';
+import type { EvalResult } from './types.js';
+
+/** What a fold's training returns: a predictor over the model's classes; close() is called when scored. */
+export type TrainedModel = Predictor & { close?(): unknown; labels?: string[] };
+
+/**
+ * Trains on `trainDs` for fold `fold`. `testDs` is the held-out fold that will be scored: a trainer must not
+ * use it to choose epochs or hyper-parameters (hold out part of `trainDs` for that), or the CV estimate is
+ * optimistic.
+ */
+export type CvTrainFn = (trainDs: Dataset, testDs: Dataset, fold: number) => Promise<TrainedModel>;
+
+export interface CvOptions {
+  data: Dataset;
+  /** number of folds (default 10) */
+  folds?: number;
+  /** keep each subject in one fold (default true; needs data.subjects) */
+  subjectIndependent?: boolean;
+  /** seeds the fold assignment (default 0) */
+  seed?: number;
+  train: CvTrainFn;
+  /** test-time augmentation when scoring (default 'none') */
+  tta?: Tta;
+  /** images per inference call when scoring (default 64) */
+  batch?: number;
+  /** the model's output classes (default: the trained model's `labels`, else the dataset's classes) */
+  labels?: string[];
+  /** called after each fold is scored */
+  onFold?: (r: FoldResult) => void;
+}
+
+export interface FoldResult {
+  fold: number;
+  trainSize: number;
+  testSize: number;
+  accuracy: number;
+  macroF1: number;
+  /** the test fold's subjects, sorted (empty when the data has no subject ids) */
+  subjects: string[];
+  /** the test fold's image indices into the dataset, ascending */
+  testIndices: number[];
+  confusion: number[][];
+}
+
+export interface MeanStd { mean: number; std: number; values: number[] }
+
+export interface CvResult {
+  protocol: {
+    folds: number;
+    subjectIndependent: boolean;
+    /** stratified by class (the image-level k-fold is) */
+    stratified: boolean;
+    seed: number;
+    images: number;
+    /** distinct subjects in the data (undefined without subject ids) */
+    subjects?: number;
+  };
+  folds: FoldResult[];
+  /** per-fold accuracy: mean and sample standard deviation (n - 1) */
+  accuracy: MeanStd;
+  macroF1: MeanStd;
+  /** every fold's predictions pooled: one confusion matrix and metrics over all n images */
+  pooled: EvalResult;
+  labels: string[];
+}
+
+/** Mean and sample standard deviation (divides by n - 1; 0 for a single value). */
+export function meanStd(values: readonly number[]): MeanStd {
+  const n = values.length;
+  const mean = n ? values.reduce((s, v) => s + v, 0) / n : 0;
+  const std = n > 1 ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std, values: [...values] };
+}
+
+/** The folds crossValidate will use (exposed so a caller can show or check the split before training). */
+export function cvSplits(data: Dataset, folds = 10, subjectIndependent = true, seed = 0): Split[] {
+  if (subjectIndependent) {
+    if (!data.subjects || data.subjects.length !== data.labels.length) {
+      throw new Error('subject-independent cross-validation needs subject ids per image (the ckplus and jaffe readers record them); this dataset has none');
+    }
+    return subjectKFold(data.subjects, data.labels, folds, seed);
+  }
+  return kFold(data.labels, folds, seed, true);
+}
+
+export async function crossValidate(o: CvOptions): Promise<CvResult> {
+  const ds = o.data, k = o.folds ?? 10, subjectIndependent = o.subjectIndependent ?? true, seed = o.seed ?? 0;
+  const splits = cvSplits(ds, k, subjectIndependent, seed);
+  const n = ds.labels.length;
+  const results: FoldResult[] = [];
+  let labels = o.labels;
+  let pooledLogits: Float32Array | undefined;
+  let pooledTargets: Int32Array | undefined;
+
+  for (let f = 0; f < splits.length; f++) {
+    const { train, test } = splits[f];
+    const trainDs = subset(ds, train), testDs = subset(ds, test);
+    const model = await o.train(trainDs, testDs, f);
+    let logits: Float32Array;
+    try {
+      logits = predictDataset(model, testDs, { tta: o.tta ?? 'none', batch: o.batch ?? 64 });
+    } finally {
+      await model.close?.();
+    }
+    labels ??= model.labels ?? [...ds.classes];
+    const K = labels.length;
+    if (logits.length !== test.length * K) throw new Error(`fold ${f}: the trained model gives ${logits.length / Math.max(1, test.length)} outputs per image, but there are ${K} labels (${labels.join(', ')})`);
+    const map = mapClasses(ds, labels);
+    const targets = Int32Array.from(testDs.labels, (y) => map[y]);
+    const r = evaluateLogits(logits, targets, labels);
+    pooledLogits ??= new Float32Array(n * K);
+    pooledTargets ??= new Int32Array(n);
+    test.forEach((idx, j) => { pooledLogits!.set(logits.subarray(j * K, (j + 1) * K), idx * K); pooledTargets![idx] = targets[j]; });
+    const fr: FoldResult = {
+      fold: f, trainSize: train.length, testSize: test.length, accuracy: r.accuracy, macroF1: r.macroF1,
+      subjects: ds.subjects ? [...new Set(Array.from(test, (i) => ds.subjects![i]))].sort() : [],
+      testIndices: Array.from(test), confusion: r.confusion,
+    };
+    results.push(fr);
+    o.onFold?.(fr);
+  }
+  const pooled = evaluateLogits(pooledLogits!, pooledTargets!, labels!);
+  return {
+    protocol: {
+      folds: k, subjectIndependent, stratified: !subjectIndependent, seed, images: n,
+      subjects: ds.subjects ? new Set(ds.subjects).size : undefined,
+    },
+    folds: results,
+    accuracy: meanStd(results.map((r) => r.accuracy)),
+    macroF1: meanStd(results.map((r) => r.macroF1)),
+    pooled,
+    labels: labels!,
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Logits for a dataset (or some of its images), batch by batch, optionally with ten-crop test-time
+ * augmentation: the 4 corner crops, the centre crop and their mirror images (data's tenCrop), each resized
+ * back to full size; the 10 logit vectors of an image are averaged.
+ */
+import type { Dataset } from '../data/dataset.js';
+import { tenCrop } from '../data/augment.js';
+import { INPUT_LUT } from '../data/normalize.js';
+
+/** Anything that maps count NCHW images to count x K logits (an engine Session, a trainer's model ...). */
+export interface Predictor {
+  predict(input: Float32Array, count: number): Float32Array | ArrayLike<number>;
+}
+
+export type Tta = 'none' | 'tencrop';
+
+export interface PredictOptions {
+  /** dataset indices to predict, in this order (default: all) */
+  indices?: ArrayLike<number>;
+  /** test-time augmentation (default 'none') */
+  tta?: Tta;
+  /** images per predict call (default 64; with ten-crop each call gets 10x as many inputs) */
+  batch?: number;
+  /** ten-crop crop side (default round(size * 11/12), i.e. 44 of 48) */
+  cropSize?: number;
+  /** called after each batch with images done so far and the total */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export function defaultCropSize(size: number): number {
+  return Math.max(1, Math.round((size * 11) / 12));
+}
+
+/** Returns n x K logits (float32), n = indices.length (or the dataset size). */
+export function predictDataset(model: Predictor, ds: Dataset, opts: PredictOptions = {}): Float32Array {
+  const count = ds.labels.length;
+  const indices = opts.indices ?? Int32Array.from({ length: count }, (_, i) => i);
+  const tta = opts.tta ?? 'none';
+  if (tta !== 'none' && tta !== 'tencrop') throw new Error(`predictDataset: unknown tta '${tta}' (expected none or tencrop)`);
+  const batch = opts.batch ?? 64;
+  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`predictDataset: batch must be a positive integer, got ${batch}`);
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k];
+    if (!(Number.isInteger(i) && i >= 0 && i < count)) throw new RangeError(`predictDataset: index ${i} (position ${k}) is outside 0..${count - 1}`);
+  }
+  const n = indices.length, S = ds.size, px = S * S, views = tta === 'tencrop' ? 10 : 1;
+  const cropSize = opts.cropSize ?? defaultCropSize(S);
+  const input = new Float32Array(Math.min(batch, Math.max(n, 1)) * views * px);
+  let out: Float32Array | undefined, K = 0;
+  const lut = INPUT_LUT;
+  opts.onProgress?.(0, n);
+  for (let start = 0; start < n; start += batch) {
+    const m = Math.min(batch, n - start);
+    for (let k = 0; k < m; k++) {
+      const i = indices[start + k], src = ds.images.subarray(i * px, (i + 1) * px);
+      if (views === 10) tenCrop(src, S, cropSize, input, k * 10 * px);
+      else for (let j = 0, o = k * px; j < px; j++) input[o + j] = lut[src[j]];
+    }
+    const logits = model.predict(input.subarray(0, m * views * px), m * views);
+    if (!out) {
+      K = logits.length / (m * views);
+      if (!Number.isInteger(K) || K < 1) throw new Error(`predictDataset: the model returned ${logits.length} values for ${m * views} inputs`);
+      out = new Float32Array(n * K);
+    } else if (logits.length !== m * views * K) {
+      throw new Error(`predictDataset: the model returned ${logits.length} values for ${m * views} inputs, expected ${m * views * K}`);
+    }
+    for (let k = 0; k < m; k++) {
+      const o = (start + k) * K;
+      for (let v = 0; v < views; v++) for (let c = 0; c < K; c++) out[o + c] += logits[(k * views + v) * K + c];
+      if (views > 1) for (let c = 0; c < K; c++) out[o + c] /= views;
+    }
+    opts.onProgress?.(start + m, n);
+  }
+  return out ?? new Float32Array(0);
+}

@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { evalCommand, type CliIo } from '../../src/cli/commands/eval.js';
+import { imageFolder, saveTinyModel, tempDir } from './fixtures.js';
+
+function collect(tty = false): CliIo & { out: string; err: string } {
+  const io = { out: '', err: '', stderrIsTTY: tty, stdout: (s: string) => { io.out += s; }, stderr: (s: string) => { io.err += s; } };
+  return io;
+}
+
+test('eval: an unknown flag is a usage error (exit 2) naming the flag', async () => {
+  const io = collect();
+  assert.equal(await evalCommand(['--model', 'm', '--data', 'd', '--format', 'folder', '--bogus'], io), 2);
+  assert.match(io.err, /ferkit eval: Unknown option '--bogus'/);
+  assert.match(io.err, /Usage: ferkit eval/);
+  assert.equal(io.out, '');
+});
+
+test('eval: missing --model / --data, bad --format, --tta and --threads exit 2 with a clear message', async () => {
+  const cases: [string[], RegExp][] = [
+    [['--data', 'd', '--format', 'folder'], /missing --model/],
+    [['--model', 'm', '--format', 'folder'], /missing --data/],
+    [[], /missing --model, --data, --format/],
+    [['--model', 'm', '--data', 'd', '--format', 'png'], /unknown --format 'png' \(expected one of fer2013, fer2013-csv, ckplus, jaffe, folder\)/],
+    [['--model', 'm', '--data', 'd', '--format', 'folder', '--tta', 'flip'], /unknown --tta 'flip'/],
+    [['--model', 'm', '--data', 'd', '--format', 'folder', '--threads', '0'], /--threads must be a positive integer/],
+    [['--model', 'm', '--data', 'd', '--format', 'folder', 'extra'], /Unexpected argument 'extra'/],
+  ];
+  for (const [argv, re] of cases) {
+    const io = collect();
+    assert.equal(await evalCommand(argv, io), 2, argv.join(' '));
+    assert.match(io.err, re);
+  }
+  const help = collect();
+  assert.equal(await evalCommand(['--help'], help), 0);
+  assert.match(help.out, /--report <file.html>/);
+});
+
+test('eval: a missing model file is a runtime error (exit 1) that says so', async () => {
+  const io = collect();
+  assert.equal(await evalCommand(['--model', '/nonexistent/m.safetensors', '--data', '/nonexistent', '--format', 'folder'], io), 1);
+  assert.match(io.err, /ferkit eval: model '\/nonexistent\/m.safetensors' not found/);
+});
+
+test('eval: table output, progress only on a TTY, and an HTML report', async (t) => {
+  const { dir, cleanup } = await tempDir('cli');
+  t.after(cleanup);
+  const model = join(dir, 'm.safetensors'), data = join(dir, 'data'), report = join(dir, 'out', 'r.html');
+  await saveTinyModel(model, 7);
+  await imageFolder(data, ['happy', 'sad'], 2);
+  const io = collect(true);
+  assert.equal(await evalCommand(['--model', model, '--data', data, '--format', 'folder', '--threads', '1', '--report', report], io), 0, io.err);
+  assert.match(io.out, /images\s+4\n/);
+  assert.match(io.out, /accuracy\s+\d+\.\d\d%/);
+  assert.match(io.out, /confusion \(rows: true, columns: predicted\)/);
+  assert.match(io.err, /predicting 4\/4/);
+  assert.match(io.err, /report written to/);
+  const html = readFileSync(report, 'utf8');
+  assert.match(html, /^<!DOCTYPE html>/);
+  assert.ok(html.includes('<svg'));
+  // no progress without a TTY, nor with --json
+  const quiet = collect(false);
+  assert.equal(await evalCommand(['--model', model, '--data', data, '--format', 'folder', '--threads', '1'], quiet), 0);
+  assert.equal(quiet.err, '');
+  const json = collect(true);
+  assert.equal(await evalCommand(['--model', model, '--data', data, '--format', 'folder', '--threads', '1', '--json'], json), 0);
+  assert.equal(json.err, '');
+});
+
+test('eval --json (as a process): stdout is exactly one parseable JSON object', async (t) => {
+  const { dir, cleanup } = await tempDir('json');
+  t.after(cleanup);
+  const model = join(dir, 'm.safetensors'), data = join(dir, 'data');
+  await saveTinyModel(model, 7);
+  await imageFolder(data, ['angry', 'neutral', 'fear'], 2);
+  const mod = fileURLToPath(new URL('../../src/cli/commands/eval.js', import.meta.url));
+  const script = `import(${JSON.stringify(mod)}).then((m) => m.evalCommand(process.argv.slice(1))).then((c) => { process.exitCode = c; });`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, '--',
+    '--model', model, '--data', data, '--format', 'folder', '--threads', '1', '--json'], { encoding: 'utf8' });
+  assert.equal(stdout.trim().split('\n').length, 1);
+  const o = JSON.parse(stdout);
+  assert.deepEqual(Object.keys(o).sort(), ['accuracy', 'confusion', 'ece', 'labels', 'macroF1', 'n', 'nll', 'perClass', 'temperature']);
+  assert.equal(o.n, 6);
+  assert.equal(o.labels.length, 7);
+  assert.equal(o.confusion.length, 7);
+  assert.equal(o.perClass.fear.support, 2);
+  const tr = o.confusion.reduce((s: number, r: number[], i: number) => s + r[i], 0);
+  assert.ok(Math.abs(o.accuracy - tr / 6) < 1e-12);
+});

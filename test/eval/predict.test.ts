@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Dataset } from '../../src/data/dataset.js';
+import { tenCrop } from '../../src/data/augment.js';
+import { INPUT_LUT } from '../../src/data/normalize.js';
+import { predictDataset } from '../../src/eval/predict.js';
+
+const S = 8;
+function dataset(n: number): Dataset {
+  const images = new Uint8Array(n * S * S);
+  for (let i = 0; i < images.length; i++) images[i] = (i * 37 + (i >> 6) * 11) & 255;
+  return { size: S, images, labels: new Uint8Array(n), classes: ['a', 'b'] };
+}
+
+/** Logits [mean input, first input value] per image; records the counts it was called with. */
+function fake(calls: number[]) {
+  return {
+    predict(x: Float32Array, count: number): Float32Array {
+      calls.push(count);
+      const px = x.length / count, out = new Float32Array(count * 2);
+      for (let i = 0; i < count; i++) {
+        let s = 0;
+        for (let j = 0; j < px; j++) s += x[i * px + j];
+        out[i * 2] = s / px; out[i * 2 + 1] = x[i * px];
+      }
+      return out;
+    },
+  };
+}
+
+test('predictDataset without TTA: every image once, in index order, in batches', () => {
+  const ds = dataset(5), calls: number[] = [], progress: [number, number][] = [];
+  const logits = predictDataset(fake(calls), ds, { batch: 2, indices: [4, 0, 2], onProgress: (d, t) => progress.push([d, t]) });
+  assert.deepEqual(calls, [2, 1]);
+  assert.deepEqual(progress, [[0, 3], [2, 3], [3, 3]]);
+  assert.equal(logits.length, 6);
+  [4, 0, 2].forEach((idx, k) => assert.ok(Math.abs(logits[k * 2 + 1] - INPUT_LUT[ds.images[idx * S * S]]) < 1e-6));
+});
+
+test('predictDataset with ten-crop averages the logits of the 10 crops', () => {
+  const ds = dataset(3), calls: number[] = [];
+  const logits = predictDataset(fake(calls), ds, { tta: 'tencrop', batch: 2, cropSize: 6 });
+  assert.deepEqual(calls, [20, 10]);
+  for (let i = 0; i < 3; i++) {
+    const crops = tenCrop(ds.images.subarray(i * S * S, (i + 1) * S * S), S, 6);
+    let mean = 0, first = 0;
+    for (let v = 0; v < 10; v++) {
+      let s = 0;
+      for (let j = 0; j < S * S; j++) s += crops[v * S * S + j];
+      mean += s / (S * S) / 10; first += crops[v * S * S] / 10;
+    }
+    assert.ok(Math.abs(logits[i * 2] - mean) < 1e-4, `image ${i}: ${logits[i * 2]} vs ${mean}`);
+    assert.ok(Math.abs(logits[i * 2 + 1] - first) < 1e-4);
+  }
+});
+
+test('predictDataset checks its inputs and the model output', () => {
+  const ds = dataset(2);
+  assert.throws(() => predictDataset(fake([]), ds, { indices: [2] }), /index 2/);
+  assert.throws(() => predictDataset(fake([]), ds, { tta: 'flip' as never }), /unknown tta/);
+  assert.throws(() => predictDataset({ predict: () => new Float32Array(3) }, ds, { batch: 2 }), /returned 3 values for 2 inputs/);
+  assert.equal(predictDataset(fake([]), ds, { indices: [] }).length, 0);
+});
