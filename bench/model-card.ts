@@ -1,0 +1,85 @@
+/**
+ * Writes a model card (models/<name>.md) and its confusion-matrix picture (models/<name>-confusion.svg)
+ * from our own evaluation of the model file on FER2013 PublicTest (plain and ten-crop), plus the facts the
+ * trainer stored in the file (configuration, epochs, wall time) and the calibration record.
+ *
+ *   node dist/bench/model-card.js --name tiny [--run runs/tiny-fer2013] [--data ../shared/datasets/fer2013]
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { cpus } from 'node:os';
+import { countParams, macsPerImage } from '../src/engine/index.js';
+import { loadModel, writeFileAtomic } from '../src/engine/node/index.js';
+import { evaluateModel } from '../src/eval/evaluate.js';
+import { renderConfusionSvg } from '../src/eval/report.js';
+
+const { values: a } = parseArgs({ options: { name: { type: 'string' }, run: { type: 'string' }, data: { type: 'string', default: '../shared/datasets/fer2013' }, extra: { type: 'string' } } });
+if (!a.name) { console.error('model-card: --name is required'); process.exit(2); }
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const modelPath = join(root, 'models', `${a.name}.safetensors`);
+const m = loadModel(modelPath);
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+const evalOf = (tta: 'none' | 'tencrop') => evaluateModel({ modelPath, data: { format: 'fer2013', path: resolve(root, a.data!), split: 'publictest' }, tta });
+const plain = await evalOf('none');
+const ten = await evalOf('tencrop');
+writeFileAtomic(join(root, 'models', `${a.name}-confusion.svg`), renderConfusionSvg(plain.confusion, plain.labels, { title: `ferkit ${a.name}: FER2013 PublicTest` }));
+const cfg = m.metadata.trainConfig ? JSON.parse(m.metadata.trainConfig) : {};
+const cal = m.metadata.calibration ? JSON.parse(m.metadata.calibration) : undefined;
+const history = a.run && existsSync(join(root, a.run, 'metrics.jsonl'))
+  ? readFileSync(join(root, a.run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
+const trainSeconds = history.reduce((s: number, h: any) => s + h.seconds, 0);
+const perClass = plain.labels.map((l) => { const c = plain.perClass[l]; return `| ${l} | ${c.precision.toFixed(3)} | ${c.recall.toFixed(3)} | ${c.f1.toFixed(3)} | ${c.support} |`; });
+const md = `# ferkit ${a.name}
+
+The network of Tian et al. (2022) as specified by the project's PyTorch reference: depthwise separable
+convolutions in pre-activation residual units. File: \`models/${a.name}.safetensors\` (safetensors; graph,
+labels, input normalisation and calibration temperature in its metadata). Load it by name:
+\`ferkit eval --model ${a.name} ...\`.
+
+| | |
+| --- | --- |
+| architecture | widths ${JSON.stringify(cfg.model?.widths ?? [16, 32, 64, 128])}, ${cfg.model?.units ?? 1} unit(s) per stage${cfg.model?.dropout ? `, dropout ${cfg.model.dropout}` : ''} |
+| parameters | ${countParams(m.graph).toLocaleString('en-US')} |
+| MACs per 48x48 image | ${(macsPerImage(m.graph) / 1e6).toFixed(2)} M |
+| labels (output order) | ${JSON.parse(m.metadata.labels ?? '[]').join(', ')} |
+| input | 48x48 grayscale, (pixel/255 - 0.5) / 0.25 |
+
+## Training
+
+| | |
+| --- | --- |
+| data | FER2013 Training split (28,709 faces); model selection on FER2013 PublicTest (3,589) |
+| protocol | the epoch with the best PublicTest accuracy is kept (so PublicTest is a validation set, not an untouched test set; PrivateTest is not used anywhere) |
+| optimiser | ${cfg.optimizer?.type ?? '?'} lr ${cfg.lr} (${cfg.schedule} schedule), weight decay ${cfg.optimizer?.weightDecay}, batch ${cfg.batch}, label smoothing ${cfg.labelSmoothing} |
+| augmentation | ${cfg.augment ? Object.entries(cfg.augment).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ') : 'none'} |
+| epochs | ${history.length || '?'} trained, best at epoch ${m.metadata.epoch ?? '?'} |
+| seed | ${cfg.seed} |
+| wall time | ${(trainSeconds / 60).toFixed(1)} min of training (plus validation), ${cfg.threads || 'all'} threads |
+| hardware | ${cpus()[0]?.model ?? 'CPU'}, ${cpus().length} cores, Node ${process.version}, ferkit's WebAssembly engine |
+${a.extra ? `| note | ${a.extra} |\n` : ''}
+## FER2013 PublicTest (our evaluation, \`ferkit eval --model ${a.name} --data ../shared/datasets/fer2013 --format fer2013 --split publictest\`)
+
+| | single crop | ten-crop TTA |
+| --- | --- | --- |
+| accuracy | ${pct(plain.accuracy)} | ${pct(ten.accuracy)} |
+| macro-F1 | ${plain.macroF1.toFixed(4)} | ${ten.macroF1.toFixed(4)} |
+| ECE (15 bins, temperature ${plain.temperature.toFixed(3)}) | ${plain.ece.toFixed(4)} | ${ten.ece.toFixed(4)} |
+| NLL | ${plain.nll.toFixed(4)} | ${ten.nll.toFixed(4)} |
+${cal ? `\nCalibration: temperature ${cal.temperature.toFixed(4)} fitted on ${cal.n} images of ${cal.split ?? cal.data} (minimum NLL); ECE ${cal.before.ece.toFixed(4)} before, ${cal.after.ece.toFixed(4)} after. It was fitted on the same PublicTest split it is reported on, so the after-figure is optimistic.\n` : ''}
+| class | precision | recall | F1 | support |
+| --- | --- | --- | --- | --- |
+${perClass.join('\n')}
+
+![confusion matrix](${a.name}-confusion.svg)
+
+## Limits
+
+FER2013 faces are 48x48 grayscale crops of mostly frontal faces scraped from the web, labelled by one
+annotator each; accuracy on other populations, poses, lighting and cameras will be lower. Expression is
+not emotion: the model labels facial configurations, not inner states. Do not use it for decisions about
+people without a human in the loop.
+`;
+writeFileAtomic(join(root, 'models', `${a.name}.md`), md);
+console.log(JSON.stringify({ name: a.name, accuracy: plain.accuracy, tencrop: ten.accuracy, macroF1: plain.macroF1, ece: plain.ece }));
