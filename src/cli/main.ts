@@ -10,6 +10,7 @@ import { trainCommand } from './commands/train.js';
 import { evalCommand } from './commands/eval.js';
 import { cvTrainCommand } from './commands/cv-train.js';
 import { calibrateCommand } from './commands/calibrate.js';
+import { exportCommand } from './commands/export.js';
 
 const HELP = `ferkit: facial expression recognition for Node and the browser
 
@@ -19,6 +20,7 @@ Commands:
   train --data PATH [options]                       train or fine-tune a model (ferkit train --help)
   eval --model M --data PATH --format F [options]   accuracy, per-class F1, confusion, calibration; --report out.html
   calibrate --model M --data PATH --format F       fit the softmax temperature on validation data, store it in the model
+  export --model M --out model.onnx                 write the model as ONNX (for onnxruntime, browsers, other runtimes)
   cv --data PATH --format ckplus --folds 10 --subject-independent [--init tiny]   k-fold cross-validation
   info [--widths 16,32,64,128] [--units 1] [--json]   describe a network (parameters, layers)
   help                                              this text
@@ -48,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
       return cvTrainCommand(rest);
     case 'calibrate':
       return calibrateCommand(rest);
+    case 'export':
+      return exportCommand(rest);
     case 'info': {
       const { values } = parseArgs({ args: rest, options: { widths: { type: 'string', default: '16,32,64,128' }, units: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } } });
       const widths = values.widths!.split(',').map(Number);

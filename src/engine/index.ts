@@ -9,3 +9,4 @@ export { encodeSafetensors, decodeSafetensors } from './safetensors.js';
 export { encodeModel, decodeModel, type ModelData } from './model-file.js';
 export { foldBatchNorm } from './fold.js';
 export { macsPerImage } from './stats.js';
+export { exportOnnx, type OnnxExportOptions } from './onnx-export.js';
