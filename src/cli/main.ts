@@ -11,12 +11,14 @@ import { evalCommand } from './commands/eval.js';
 import { cvTrainCommand } from './commands/cv-train.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { exportCommand } from './commands/export.js';
+import { predictCommand } from './commands/predict.js';
 
 const HELP = `ferkit: facial expression recognition for Node and the browser
 
 Usage: ferkit <command> [options]
 
 Commands:
+  predict <images|folders...> [--annotate DIR]     faces, expressions and confidences (table or --json)
   train --data PATH [options]                       train or fine-tune a model (ferkit train --help)
   eval --model M --data PATH --format F [options]   accuracy, per-class F1, confusion, calibration; --report out.html
   calibrate --model M --data PATH --format F       fit the softmax temperature on validation data, store it in the model
@@ -52,6 +54,8 @@ export async function main(argv: string[]): Promise<number> {
       return calibrateCommand(rest);
     case 'export':
       return exportCommand(rest);
+    case 'predict':
+      return predictCommand(rest);
     case 'info': {
       const { values } = parseArgs({ args: rest, options: { widths: { type: 'string', default: '16,32,64,128' }, units: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } } });
       const widths = values.widths!.split(',').map(Number);

@@ -240,9 +240,11 @@ export class Session {
     let done = 0;
     while (done < count) {
       const left = count - done;
-      // the smallest plan that takes all that is left, else the largest (and loop)
-      let pi = sizes.findIndex((b) => b >= left);
-      if (pi < 0) pi = sizes.indexOf(Math.max(...sizes));
+      // the largest plan that is filled completely, else the smallest that takes all that is left:
+      // never computes more padding than the smallest plan's batch
+      let pi = -1;
+      for (let i = 0; i < sizes.length; i++) if (sizes[i] <= left && (pi < 0 || sizes[i] > sizes[pi])) pi = i;
+      if (pi < 0) for (let i = 0; i < sizes.length; i++) if (pi < 0 || sizes[i] < sizes[pi]) pi = i;
       const p = this.inferPlans[pi];
       const n = Math.min(left, p.batch);
       const src = (input as Float32Array).subarray

@@ -1,0 +1,102 @@
+/**
+ * Expression classifiers over aligned 48x48 grayscale faces, behind one interface, on two runtimes:
+ * ferkit's own engine (BatchNorm folded) or onnxruntime on the model's ONNX export. Both return
+ * calibrated probabilities (softmax of logits / the model's temperature).
+ */
+import * as ort from 'onnxruntime-node';
+import { createInferenceSession, exportOnnx, inferShapes, type Session } from '../engine/index.js';
+import { loadModel, spawnNodeWorker } from '../engine/node/index.js';
+import { resolveModelPath } from '../model/registry.js';
+import { INPUT_LUT } from '../data/normalize.js';
+import { FER_LABELS } from '../data/labels.js';
+
+export type ClassifierBackend = 'engine' | 'onnx';
+
+export interface Classifier {
+  readonly labels: string[];
+  readonly size: number;
+  readonly temperature: number;
+  readonly backend: ClassifierBackend;
+  /** probabilities for `count` faces of size*size gray pixels each, concatenated: count x labels.length */
+  classify(faces: Uint8Array, count: number): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+export interface ClassifierOptions {
+  /** bundled model name ('tiny', 'base') or a model file path (default 'tiny') */
+  model?: string;
+  backend?: ClassifierBackend;
+  /** engine threads (default 1: per-face work is small, a pipeline has other stages to run) */
+  threads?: number;
+}
+
+const MAX_BATCH = 64;
+
+export async function createClassifier(o: ClassifierOptions = {}): Promise<Classifier> {
+  const path = resolveModelPath(o.model ?? 'tiny');
+  const m = loadModel(path);
+  const shapes = inferShapes(m.graph);
+  const [, size] = shapes[0];
+  const K = shapes[m.graph.output][0];
+  let labels: string[] = FER_LABELS.slice(0, K);
+  try { if (m.metadata.labels) labels = JSON.parse(m.metadata.labels); } catch { /* keep default */ }
+  const temperature = Number(m.metadata.temperature ?? 1) || 1;
+  // onnxruntime's native kernels classify a face 2-3x faster than the engine (bench:pipeline measures it)
+  const backend = o.backend ?? 'onnx';
+  const px = size * size;
+  const input = new Float32Array(MAX_BATCH * px);
+  const toProbs = (logits: Float32Array, n: number) => {
+    const out = new Float32Array(n * K);
+    for (let j = 0; j < n; j++) {
+      let max = -Infinity;
+      for (let k = 0; k < K; k++) max = Math.max(max, logits[j * K + k] / temperature);
+      let z = 0;
+      for (let k = 0; k < K; k++) z += out[j * K + k] = Math.exp(logits[j * K + k] / temperature - max);
+      for (let k = 0; k < K; k++) out[j * K + k] /= z;
+    }
+    return out;
+  };
+  const normalize = (faces: Uint8Array, from: number, n: number) => {
+    for (let i = 0; i < n * px; i++) input[i] = INPUT_LUT[faces[from * px + i]];
+  };
+  const check = (faces: Uint8Array, count: number) => {
+    if (!(Number.isInteger(count) && count >= 0)) throw new RangeError(`classify: count must be a non-negative integer, got ${count}`);
+    if (faces.length < count * px) throw new RangeError(`classify: ${count} faces of ${size}x${size} need ${count * px} bytes, got ${faces.length}`);
+  };
+  if (backend === 'engine') {
+    const threads = Math.max(1, o.threads ?? 1);
+    const s: Session = await createInferenceSession({ graph: m.graph, weights: m.weights, threads,
+      spawn: threads > 1 ? spawnNodeWorker : undefined, inferBatches: [1, 8, MAX_BATCH] });
+    return {
+      labels, size, temperature, backend,
+      async classify(faces, count) {
+        check(faces, count);
+        const probs = new Float32Array(count * K);
+        for (let done = 0; done < count; done += MAX_BATCH) {
+          const n = Math.min(MAX_BATCH, count - done);
+          normalize(faces, done, n);
+          probs.set(toProbs(s.predict(input, n), n), done * K);
+        }
+        return probs;
+      },
+      close: () => s.close(),
+    };
+  }
+  const bytes = exportOnnx(m.graph, m.weights, { temperature: 1 });
+  const sess = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, intraOpNumThreads: Math.max(1, o.threads ?? 1) });
+  return {
+    labels, size, temperature, backend,
+    async classify(faces, count) {
+      check(faces, count);
+      const probs = new Float32Array(count * K);
+      for (let done = 0; done < count; done += MAX_BATCH) {
+        const n = Math.min(MAX_BATCH, count - done);
+        normalize(faces, done, n);
+        const r = await sess.run({ input: new ort.Tensor('float32', input.slice(0, n * px), [n, 1, size, size]) });
+        probs.set(toProbs(r.logits.data as Float32Array, n), done * K);
+      }
+      return probs;
+    },
+    close: async () => { await sess.release(); },
+  };
+}
