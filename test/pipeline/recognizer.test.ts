@@ -1,0 +1,77 @@
+// The recognition pipeline end to end: inputs of every kind, bad inputs, both classifier backends agree,
+// and (with ../shared) real photos.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import sharp from 'sharp';
+import { createRecognizer, createClassifier } from '../../src/pipeline/index.js';
+import { saveTinyModel, tempDir } from '../eval/fixtures.js';
+
+const PHOTOS = join(process.cwd(), '..', 'shared', 'media', 'photos');
+const shared = existsSync(PHOTOS);
+
+test('pipeline: no face gives [], raw RGBA input works, bad inputs fail clearly', async (t) => {
+  const { dir, cleanup } = await tempDir('pipe');
+  t.after(cleanup);
+  const model = join(dir, 'm.safetensors');
+  await saveTinyModel(model, 7);
+  const fer = await createRecognizer({ model, maxPixels: 1_000_000 });
+  t.after(() => fer.close());
+  const gray = await sharp({ create: { width: 200, height: 150, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+  assert.deepEqual(await fer.analyze(gray), []);
+  const rgba = new Uint8ClampedArray(64 * 48 * 4).fill(128);
+  assert.deepEqual(await fer.analyze({ data: rgba, width: 64, height: 48, channels: 4 }), []);
+  await assert.rejects(fer.analyze({ data: new Uint8Array(10), width: 64, height: 48 }), /needs \d+ bytes/);
+  await assert.rejects(fer.analyze(Buffer.from('definitely not an image')), /not a readable image|unsupported image format/i);
+  await assert.rejects(fer.analyze(gray.subarray(0, gray.length / 2)), /truncat|premature|corrupt|not a readable/i);
+  const big = await sharp({ create: { width: 1200, height: 1000, channels: 3, background: '#000' } }).png().toBuffer();
+  await assert.rejects(fer.analyze(big), /pixels/);
+});
+
+test('pipeline: the onnx and engine classifiers give the same probabilities', async (t) => {
+  const { dir, cleanup } = await tempDir('clf');
+  t.after(cleanup);
+  const model = join(dir, 'm.safetensors');
+  await saveTinyModel(model, 7, { temperature: '1.3' });
+  const faces = new Uint8Array(5 * 48 * 48).map((_, i) => (i * 31) % 251);
+  const a = await createClassifier({ model, backend: 'onnx' }), b = await createClassifier({ model, backend: 'engine' });
+  const pa = await a.classify(faces, 5), pb = await b.classify(faces, 5);
+  for (let i = 0; i < pa.length; i++) assert.ok(Math.abs(pa[i] - pb[i]) < 1e-5, `${pa[i]} vs ${pb[i]}`);
+  for (let j = 0; j < 5; j++) assert.ok(Math.abs(pa.subarray(j * 7, j * 7 + 7).reduce((x, y) => x + y, 0) - 1) < 1e-5);
+  await a.close(); await b.close();
+});
+
+test('pipeline: real photos: one face in happy.jpg, six in bbt4.jpg, probabilities sum to 1', { skip: shared ? false : 'needs ../shared/media/photos' }, async (t) => {
+  const { dir, cleanup } = await tempDir('real');
+  t.after(cleanup);
+  const model = join(dir, 'm.safetensors');
+  await saveTinyModel(model, 7);
+  const fer = await createRecognizer({ model });
+  t.after(() => fer.close());
+  const one = await fer.analyze(join(PHOTOS, 'happy.jpg'));
+  assert.equal(one.length, 1);
+  const sum = Object.values(one[0].probabilities).reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(sum - 1) < 1e-5);
+  assert.ok(fer.labels.includes(one[0].label));
+  assert.equal((await fer.analyze(join(PHOTOS, 'bbt4.jpg'))).length, 6);
+});
+
+test('ferkit predict: a bad file is reported by name, the good ones still processed, exit code 1', { skip: shared ? false : 'needs ../shared/media/photos' }, async (t) => {
+  const { dir, cleanup } = await tempDir('cli');
+  t.after(cleanup);
+  const model = join(dir, 'm.safetensors');
+  await saveTinyModel(model, 7);
+  const bad = join(dir, 'broken.jpg');
+  writeFileSync(bad, 'not a jpeg');
+  let out = '', code = 0;
+  try {
+    out = execFileSync(process.execPath, ['bin/ferkit.js', 'predict', join(PHOTOS, 'happy.jpg'), bad, '--model', model, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err: any) { out = err.stdout; code = err.status; assert.match(err.stderr, /broken\.jpg/); }
+  assert.equal(code, 1);
+  const r = JSON.parse(out);
+  assert.equal(r.results.length, 2);
+  assert.equal(r.results[0].faces.length, 1);
+  assert.match(r.results[1].error, /broken\.jpg/);
+});
