@@ -63,40 +63,28 @@ export async function createClassifier(o: ClassifierOptions = {}): Promise<Class
     if (!(Number.isInteger(count) && count >= 0)) throw new RangeError(`classify: count must be a non-negative integer, got ${count}`);
     if (faces.length < count * px) throw new RangeError(`classify: ${count} faces of ${size}x${size} need ${count * px} bytes, got ${faces.length}`);
   };
+  /** classify() over batches of at most MAX_BATCH faces, given a runtime's logits for `n` inputs */
+  const batched = (logitsOf: (n: number) => Float32Array | Promise<Float32Array>) => async (faces: Uint8Array, count: number) => {
+    check(faces, count);
+    const probs = new Float32Array(count * K);
+    for (let done = 0; done < count; done += MAX_BATCH) {
+      const n = Math.min(MAX_BATCH, count - done);
+      normalize(faces, done, n);
+      probs.set(toProbs(await logitsOf(n), n), done * K);
+    }
+    return probs;
+  };
   if (backend === 'engine') {
     const threads = Math.max(1, o.threads ?? 1);
     const s: Session = await createInferenceSession({ graph: m.graph, weights: m.weights, threads,
       spawn: threads > 1 ? spawnNodeWorker : undefined, inferBatches: [1, 8, MAX_BATCH] });
-    return {
-      labels, size, temperature, backend,
-      async classify(faces, count) {
-        check(faces, count);
-        const probs = new Float32Array(count * K);
-        for (let done = 0; done < count; done += MAX_BATCH) {
-          const n = Math.min(MAX_BATCH, count - done);
-          normalize(faces, done, n);
-          probs.set(toProbs(s.predict(input, n), n), done * K);
-        }
-        return probs;
-      },
-      close: () => s.close(),
-    };
+    return { labels, size, temperature, backend, classify: batched((n) => s.predict(input, n)), close: () => s.close() };
   }
   const bytes = exportOnnx(m.graph, m.weights, { temperature: 1 });
   const sess = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, intraOpNumThreads: Math.max(1, o.threads ?? 1) });
   return {
     labels, size, temperature, backend,
-    async classify(faces, count) {
-      check(faces, count);
-      const probs = new Float32Array(count * K);
-      for (let done = 0; done < count; done += MAX_BATCH) {
-        const n = Math.min(MAX_BATCH, count - done);
-        normalize(faces, done, n);
-        const r = await sess.run({ input: new ort.Tensor('float32', input.slice(0, n * px), [n, 1, size, size]) });
-        probs.set(toProbs(r.logits.data as Float32Array, n), done * K);
-      }
-      return probs;
-    },
+    classify: batched(async (n) => (await sess.run({ input: new ort.Tensor('float32', input.slice(0, n * px), [n, 1, size, size]) })).logits.data as Float32Array),
     close: async () => { await sess.release(); },
   };
 }
