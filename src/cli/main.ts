@@ -12,6 +12,7 @@ import { cvTrainCommand } from './commands/cv-train.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { exportCommand } from './commands/export.js';
 import { predictCommand } from './commands/predict.js';
+import { videoCommand } from './commands/video.js';
 
 const HELP = `ferkit: facial expression recognition for Node and the browser
 
@@ -19,6 +20,7 @@ Usage: ferkit <command> [options]
 
 Commands:
   predict <images|folders...> [--annotate DIR]     faces, expressions and confidences (table or --json)
+  video <file> [--fps N] [--json|--csv] [--annotate out.mp4] [--timeline out.svg|.html|.png]   faces tracked over a video
   train --data PATH [options]                       train or fine-tune a model (ferkit train --help)
   eval --model M --data PATH --format F [options]   accuracy, per-class F1, confusion, calibration; --report out.html
   calibrate --model M --data PATH --format F       fit the softmax temperature on validation data, store it in the model
@@ -56,6 +58,8 @@ export async function main(argv: string[]): Promise<number> {
       return exportCommand(rest);
     case 'predict':
       return predictCommand(rest);
+    case 'video':
+      return videoCommand(rest);
     case 'info': {
       const { values } = parseArgs({ args: rest, options: { widths: { type: 'string', default: '16,32,64,128' }, units: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } } });
       const widths = values.widths!.split(',').map(Number);
