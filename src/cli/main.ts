@@ -13,12 +13,14 @@ import { calibrateCommand } from './commands/calibrate.js';
 import { exportCommand } from './commands/export.js';
 import { predictCommand } from './commands/predict.js';
 import { videoCommand } from './commands/video.js';
+import { serveCommand } from './commands/serve.js';
 
 const HELP = `ferkit: facial expression recognition for Node and the browser
 
 Usage: ferkit <command> [options]
 
 Commands:
+  serve [--port 8080] [--host 127.0.0.1] [--model M]   HTTP API and web app (what npm start runs)
   predict <images|folders...> [--annotate DIR]     faces, expressions and confidences (table or --json)
   video <file> [--fps N] [--json|--csv] [--annotate out.mp4] [--timeline out.svg|.html|.png]   faces tracked over a video
   train --data PATH [options]                       train or fine-tune a model (ferkit train --help)
@@ -60,6 +62,8 @@ export async function main(argv: string[]): Promise<number> {
       return predictCommand(rest);
     case 'video':
       return videoCommand(rest);
+    case 'serve':
+      return serveCommand(rest);
     case 'info': {
       const { values } = parseArgs({ args: rest, options: { widths: { type: 'string', default: '16,32,64,128' }, units: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } } });
       const widths = values.widths!.split(',').map(Number);

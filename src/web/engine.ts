@@ -1,0 +1,116 @@
+/**
+ * Face detection and expression recognition IN THE BROWSER with onnxruntime-web (WASM backend): the same
+ * pure-TypeScript BlazeFace decoding, NMS, letterboxing and alignment as the Node pipeline
+ * (src/face/{anchors,decode,nms,preprocess,align}.ts), with the models fetched from this server:
+ * /models/blazeface-{front,back}.onnx and /models/classifier.onnx (exported from the served model file).
+ * No pixel leaves the page.
+ */
+import * as ort from 'onnxruntime-web/wasm';
+import { anchorsFor, BACK_ANCHORS, FRONT_ANCHORS, type AnchorSpec } from '../face/anchors.js';
+import { decodeBlazeFace, letterbox } from '../face/decode.js';
+import { nonMaxSuppression } from '../face/nms.js';
+import { fillInputTensor, type Region } from '../face/preprocess.js';
+import { alignFace } from '../face/align.js';
+import type { FaceBox, RgbImage } from '../face/types.js';
+
+export interface BrowserFace {
+  box: { x: number; y: number; width: number; height: number };
+  score: number;
+  probabilities: Float32Array;
+  label: string;
+  confidence: number;
+}
+
+interface Pass { model: 'front' | 'back'; minSize?: number; maxSize?: number; minScoreFloor?: number }
+
+/**
+ * The 'auto' policy of src/face/blazeface.ts (planPasses) for frames under 1000 px, which is what a webcam
+ * gives: the front model for big faces (>= 25% of the longer side, score >= 0.7), the back model for
+ * faces up to half the frame. (Values copied from blazeface.ts, which cannot be bundled: it imports
+ * onnxruntime-node.)
+ */
+const PASSES: Pass[] = [
+  { model: 'front', minSize: 0.25, minScoreFloor: 0.7 },
+  { model: 'back', maxSize: 0.5 },
+];
+const MIN_SCORE = 0.5;
+const IOU = 0.3;
+const SPECS: Record<Pass['model'], AnchorSpec> = { front: FRONT_ANCHORS, back: BACK_ANCHORS };
+const CROP = 48;
+
+export interface EngineInfo { threads: number; crossOriginIsolated: boolean }
+
+export class BrowserFer {
+  private constructor(
+    readonly labels: string[],
+    private readonly det: Record<Pass['model'], { session: ort.InferenceSession; anchors: Float32Array; input: Float32Array }>,
+    private readonly cls: ort.InferenceSession,
+    readonly info: EngineInfo,
+  ) {}
+
+  static async create(labels: string[], base = '/'): Promise<BrowserFer> {
+    ort.env.wasm.wasmPaths = new URL('ort/', new URL(base, location.href)).href;
+    const threads = globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, Math.floor((navigator.hardwareConcurrency || 2) / 2))) : 1;
+    ort.env.wasm.numThreads = threads;
+    ort.env.wasm.proxy = false;
+    ort.env.logLevel = 'error';
+    const load = async (url: string) => {
+      const r = await fetch(new URL(url, new URL(base, location.href)));
+      if (!r.ok) throw new Error(`could not load ${url}: HTTP ${r.status}`);
+      return ort.InferenceSession.create(new Uint8Array(await r.arrayBuffer()), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    };
+    const [front, back, cls] = await Promise.all([load('models/blazeface-front.onnx'), load('models/blazeface-back.onnx'), load('models/classifier.onnx')]);
+    const mk = (session: ort.InferenceSession, spec: AnchorSpec) => ({ session, anchors: anchorsFor(spec), input: new Float32Array(spec.inputSize * spec.inputSize * 3) });
+    return new BrowserFer(labels, { front: mk(front, FRONT_ANCHORS), back: mk(back, BACK_ANCHORS) }, cls, { threads, crossOriginIsolated: Boolean(globalThis.crossOriginIsolated) });
+  }
+
+  async detect(image: RgbImage): Promise<FaceBox[]> {
+    const region: Region = { x: 0, y: 0, width: image.width, height: image.height };
+    const long = Math.max(image.width, image.height);
+    const raw: FaceBox[] = [];
+    for (const p of PASSES) {
+      const m = this.det[p.model], size = SPECS[p.model].inputSize;
+      const t = letterbox(region, size);
+      fillInputTensor(image, region, size, t, m.input);
+      const res = await m.session.run({ [m.session.inputNames[0]]: new ort.Tensor('float32', m.input, [1, size, size, 3]) });
+      const [s1, s2, b1, b2] = ['Identity:0', 'Identity_1:0', 'Identity_2:0', 'Identity_3:0'].map((k) => res[k].data as Float32Array);
+      const scores = new Float32Array(s1.length + s2.length); scores.set(s1); scores.set(s2, s1.length);
+      const boxes = new Float32Array(b1.length + b2.length); boxes.set(b1); boxes.set(b2, b1.length);
+      for (const f of decodeBlazeFace(scores, boxes, m.anchors, { inputSize: size, minScore: Math.max(MIN_SCORE, p.minScoreFloor ?? 0), transform: t })) {
+        const side = Math.max(f.width, f.height);
+        if (p.minSize !== undefined && side < p.minSize * long) continue;
+        if (p.maxSize !== undefined && side > p.maxSize * long) continue;
+        raw.push(f);
+      }
+    }
+    return nonMaxSuppression(raw, { iouThreshold: IOU, maxFaces: 20, mode: 'weighted' });
+  }
+
+  async classify(image: RgbImage, faces: FaceBox[]): Promise<BrowserFace[]> {
+    if (!faces.length) return [];
+    const px = CROP * CROP, input = new Float32Array(faces.length * px);
+    faces.forEach((f, i) => {
+      const crop = alignFace(image, f, { size: CROP });
+      for (let j = 0; j < px; j++) input[i * px + j] = (crop[j] / 255 - 0.5) / 0.25;
+    });
+    const out = await this.cls.run({ input: new ort.Tensor('float32', input, [faces.length, 1, CROP, CROP]) });
+    const probs = out.probabilities.data as Float32Array, K = this.labels.length;
+    return faces.map((f, i) => {
+      const p = probs.slice(i * K, (i + 1) * K);
+      let best = 0;
+      for (let k = 1; k < K; k++) if (p[k] > p[best]) best = k;
+      return { box: { x: f.x, y: f.y, width: f.width, height: f.height }, score: f.score, probabilities: p, label: this.labels[best], confidence: p[best] };
+    });
+  }
+
+  async analyze(image: RgbImage): Promise<BrowserFace[]> {
+    return this.classify(image, await this.detect(image));
+  }
+}
+
+/** ImageData (RGBA) -> packed RGB. */
+export function imageDataToRgb(d: ImageData): RgbImage {
+  const n = d.width * d.height, rgb = new Uint8Array(n * 3), s = d.data;
+  for (let i = 0, j = 0; i < n; i++, j += 4) { rgb[3 * i] = s[j]; rgb[3 * i + 1] = s[j + 1]; rgb[3 * i + 2] = s[j + 2]; }
+  return { data: rgb, width: d.width, height: d.height };
+}
