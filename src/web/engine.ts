@@ -7,9 +7,10 @@
  */
 import * as ort from 'onnxruntime-web/wasm';
 import { anchorsFor, BACK_ANCHORS, FRONT_ANCHORS, type AnchorSpec } from '../face/anchors.js';
-import { decodeBlazeFace, letterbox } from '../face/decode.js';
+import { letterbox } from '../face/decode.js';
+import { BLAZEFACE_SPECS, DEFAULT_MIN_SCORE, decodePass, planPasses, type BlazeFaceModel } from '../face/plan.js';
 import { nonMaxSuppression } from '../face/nms.js';
-import { fillInputTensor, type Region } from '../face/preprocess.js';
+import { fillInputTensor } from '../face/preprocess.js';
 import { alignFace } from '../face/align.js';
 import type { FaceBox, RgbImage } from '../face/types.js';
 
@@ -21,21 +22,9 @@ export interface BrowserFace {
   confidence: number;
 }
 
-interface Pass { model: 'front' | 'back'; minSize?: number; maxSize?: number; minScoreFloor?: number }
-
-/**
- * The 'auto' policy of src/face/blazeface.ts (planPasses) for frames under 1000 px, which is what a webcam
- * gives: the front model for big faces (>= 25% of the longer side, score >= 0.7), the back model for
- * faces up to half the frame. (Values copied from blazeface.ts, which cannot be bundled: it imports
- * onnxruntime-node.)
- */
-const PASSES: Pass[] = [
-  { model: 'front', minSize: 0.25, minScoreFloor: 0.7 },
-  { model: 'back', maxSize: 0.5 },
-];
-const MIN_SCORE = 0.5;
+/** The detector's defaults, as in Node (src/face/plan.ts holds the pass plan both use). */
+const MIN_SCORE = DEFAULT_MIN_SCORE;
 const IOU = 0.3;
-const SPECS: Record<Pass['model'], AnchorSpec> = { front: FRONT_ANCHORS, back: BACK_ANCHORS };
 const CROP = 48;
 
 export interface EngineInfo { threads: number; crossOriginIsolated: boolean }
@@ -43,7 +32,7 @@ export interface EngineInfo { threads: number; crossOriginIsolated: boolean }
 export class BrowserFer {
   private constructor(
     readonly labels: string[],
-    private readonly det: Record<Pass['model'], { session: ort.InferenceSession; anchors: Float32Array; input: Float32Array }>,
+    private readonly det: Record<BlazeFaceModel, { session: ort.InferenceSession; anchors: Float32Array; input: Float32Array }>,
     private readonly cls: ort.InferenceSession,
     readonly info: EngineInfo,
   ) {}
@@ -65,23 +54,12 @@ export class BrowserFer {
   }
 
   async detect(image: RgbImage): Promise<FaceBox[]> {
-    const region: Region = { x: 0, y: 0, width: image.width, height: image.height };
-    const long = Math.max(image.width, image.height);
     const raw: FaceBox[] = [];
-    for (const p of PASSES) {
-      const m = this.det[p.model], size = SPECS[p.model].inputSize;
-      const t = letterbox(region, size);
-      fillInputTensor(image, region, size, t, m.input);
+    for (const pass of planPasses(image.width, image.height, 'auto')) {
+      const m = this.det[pass.model], size = BLAZEFACE_SPECS[pass.model].inputSize;
+      fillInputTensor(image, pass.region, size, letterbox(pass.region, size), m.input);
       const res = await m.session.run({ [m.session.inputNames[0]]: new ort.Tensor('float32', m.input, [1, size, size, 3]) });
-      const [s1, s2, b1, b2] = ['Identity:0', 'Identity_1:0', 'Identity_2:0', 'Identity_3:0'].map((k) => res[k].data as Float32Array);
-      const scores = new Float32Array(s1.length + s2.length); scores.set(s1); scores.set(s2, s1.length);
-      const boxes = new Float32Array(b1.length + b2.length); boxes.set(b1); boxes.set(b2, b1.length);
-      for (const f of decodeBlazeFace(scores, boxes, m.anchors, { inputSize: size, minScore: Math.max(MIN_SCORE, p.minScoreFloor ?? 0), transform: t })) {
-        const side = Math.max(f.width, f.height);
-        if (p.minSize !== undefined && side < p.minSize * long) continue;
-        if (p.maxSize !== undefined && side > p.maxSize * long) continue;
-        raw.push(f);
-      }
+      raw.push(...decodePass((k) => res[k].data as Float32Array, m.anchors, pass, MIN_SCORE, image));
     }
     return nonMaxSuppression(raw, { iouThreshold: IOU, maxFaces: 20, mode: 'weighted' });
   }
