@@ -1,0 +1,51 @@
+/** Small helpers of bench:pipeline: statistics, the machine, formatting. */
+import { cpus, loadavg, totalmem } from 'node:os';
+
+export const median = (v: number[]): number => {
+  if (!v.length) return NaN;
+  const s = [...v].sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+export const quantile = (v: number[], q: number): number => {
+  if (!v.length) return NaN;
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+
+/** `order` rotated left by r: round r of an interleaved measurement starts with a different contender. */
+export const rotated = <T>(order: T[], r: number): T[] => order.map((_, i) => order[(i + r) % order.length]);
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  platform: string;
+  /** 1-minute load averages at the start and the end of the run */
+  loadStart: number[];
+  loadEnd?: number[];
+}
+
+export function machine(): Machine {
+  const c = cpus();
+  return {
+    cpu: c[0]?.model?.trim() ?? 'unknown', cores: c.length, memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version, platform: `${process.platform} ${process.arch}`, loadStart: loadavg().map((x) => +x.toFixed(2)),
+  };
+}
+
+export const fmt = (x: number | undefined, digits = 1): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
+export const pct = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : `${(100 * x).toFixed(1)}%`);
+/** milliseconds with 3 significant digits */
+export const ms = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : x < 1 ? x.toFixed(3) : x < 10 ? x.toFixed(2) : x.toFixed(1));
+
+/** A markdown table. */
+export function table(head: string[], rows: (string | number)[][], align?: ('l' | 'r')[]): string {
+  const a = align ?? head.map((_, i) => (i === 0 ? 'l' : 'r'));
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${a.map((x) => (x === 'l' ? ':---' : '---:')).join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
