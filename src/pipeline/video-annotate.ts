@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { renameSync, rmSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
+import { esc } from '../eval/report.js';
 import { mkdirSync } from 'node:fs';
 import type { RgbImage } from '../face/index.js';
 import { ffmpegPath } from './video-decode.js';
@@ -60,9 +61,8 @@ export class LabelSprites {
   private async render(text: string, c: [number, number, number]): Promise<Sprite> {
     const { default: sharp } = await import('sharp');
     const f = this.fontSize, w = Math.ceil(text.length * f * 0.62 + 8), h = f + 6;
-    const esc = text.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[ch]!));
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="${w}" height="${h}" fill="rgb(${c.join(',')})" fill-opacity="0.85"/>` +
-      `<text x="4" y="${f}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="${f}" fill="#fff">${esc}</text></svg>`;
+      `<text x="4" y="${f}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="${f}" fill="#fff">${esc(text)}</text></svg>`;
     const { data, info } = await sharp(Buffer.from(svg)).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   }

@@ -1,4 +1,5 @@
 /** The OpenAPI 3 description served at /openapi.json, and the minimal human page at /docs. */
+import { esc } from '../eval/report.js';
 const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 
 export function openApiDocument(o: { version: string; maxUploadBytes: number; maxVideoBytes: number; maxPixels: number }): Record<string, unknown> {
@@ -89,7 +90,6 @@ export function openApiDocument(o: { version: string; maxUploadBytes: number; ma
   };
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]!));
 
 /** A script-free HTML page listing the routes of the document. */
 export function docsPage(doc: Record<string, any>): string {

@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import { createRecognizer, type FaceResult } from '../../pipeline/index.js';
 import { loadRgb } from '../../face/index.js';
 import { writeFileAtomic } from '../../engine/node/index.js';
+import { esc } from '../../eval/report.js';
 
 const USAGE = `Usage: ferkit predict <image|folder>... [--model tiny] [--backend onnx|engine] [--annotate DIR] [--json]
 `;
@@ -29,7 +30,6 @@ function expand(paths: string[]): string[] {
 }
 
 const COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6'];
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]!));
 
 /** An SVG overlay with a box, label and confidence per face, sized to the image. */
 export function annotationSvg(width: number, height: number, faces: FaceResult[], labels: string[]): string {
