@@ -7,26 +7,15 @@
 // Border vectors (padding, row tails) load a clamped 16-byte window and zero the padding lanes with a
 // swizzle. Weight gradients: one unit sums over the whole batch in a fixed order.
 import { fmadd } from './fma.simd';
+import { fp, ldf } from './lanes.simd';
 import { wgrad3x3p1 } from './dwconv.simd';
 
-@inline function fp(p: usize, i: i32): usize { return p + (<usize>i << 2); }
 
 // stride-2 gather of columns c, c+2, c+4, c+6 (reads exactly c .. c+6)
 @inline function ld2(p: usize): v128 { return v128.shuffle<f32>(v128.load(p), v128.load(p, 12), 0, 2, 5, 7); }
 
-// Lanes l < nv: element c0 + l*s of the row if it lies in [0, W), else 0 (and 0 for lanes >= nv).
-@inline function ldz(row: usize, c0: i32, s: i32, W: i32, nv: i32): v128 {
-  let v = f32x4.splat(0);
-  let c = c0;
-  if (c >= 0 && c < W) v = f32x4.replace_lane(v, 0, load<f32>(fp(row, c)));
-  c += s;
-  if (nv > 1 && c >= 0 && c < W) v = f32x4.replace_lane(v, 1, load<f32>(fp(row, c)));
-  c += s;
-  if (nv > 2 && c >= 0 && c < W) v = f32x4.replace_lane(v, 2, load<f32>(fp(row, c)));
-  c += s;
-  if (nv > 3 && c >= 0 && c < W) v = f32x4.replace_lane(v, 3, load<f32>(fp(row, c)));
-  return v;
-}
+// Lanes l < nv: element c0 + l*s of the row if it lies in [0, W), else 0 (zero padding).
+@inline function ldz(row: usize, c0: i32, s: i32, W: i32, nv: i32): v128 { return ldf(row, c0, s, W, nv, 0); }
 
 @inline function madd(a: v128, x: v128, w: v128): v128 { return fmadd(x, w, a); }
 

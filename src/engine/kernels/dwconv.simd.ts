@@ -2,8 +2,8 @@
 // Vectorised along the image row. Row borders (pad 1) are handled with lane shuffles on the first and
 // last full vector of a row; a partial last vector (W % 4 != 0) is built with scalar loads.
 import { fmadd } from './fma.simd';
+import { fp } from './lanes.simd';
 
-@inline function fp(p: usize, i: i32): usize { return p + (<usize>i << 2); }
 
 // Lanes l: element c0 + l of the row if it lies in [0, W), else 0.
 @inline function ldz(row: usize, c0: i32, W: i32): v128 {

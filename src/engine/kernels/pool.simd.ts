@@ -1,20 +1,6 @@
 // pool kernels (AssemblyScript SIMD): see ABI.md. Scalar reference: pool.ref.ts.
 
-@inline function fp(p: usize, i: i32): usize { return p + (<usize>i << 2); }
-
-// Lanes l < nv: element (c0 + l*s) of the row if it lies in [0, W), else `fill`.
-@inline function ldf(row: usize, c0: i32, s: i32, W: i32, nv: i32, fill: f32): v128 {
-  let v = f32x4.splat(fill);
-  let c = c0;
-  if (c >= 0 && c < W) v = f32x4.replace_lane(v, 0, load<f32>(fp(row, c)));
-  c += s;
-  if (nv > 1 && c >= 0 && c < W) v = f32x4.replace_lane(v, 1, load<f32>(fp(row, c)));
-  c += s;
-  if (nv > 2 && c >= 0 && c < W) v = f32x4.replace_lane(v, 2, load<f32>(fp(row, c)));
-  c += s;
-  if (nv > 3 && c >= 0 && c < W) v = f32x4.replace_lane(v, 3, load<f32>(fp(row, c)));
-  return v;
-}
+import { fp, ldf } from './lanes.simd';
 
 // stride-2 gather of columns c, c+2, c+4, c+6 (reads exactly c .. c+6)
 @inline function ld2(p: usize): v128 { return v128.shuffle<f32>(v128.load(p), v128.load(p, 12), 0, 2, 5, 7); }
