@@ -48,33 +48,41 @@ export interface KernelCase {
   tol?: number;
 }
 
-/** Returns the max abs difference per output (also asserts it is within tolerance). */
-export async function checkKernel(c: KernelCase): Promise<Record<string, number>> {
-  const { variants, memory } = await wasm();
+/** Lays out a case's buffers in the wasm memory (growing it if needed). */
+function layoutCase(c: KernelCase, memory: WebAssembly.Memory) {
   const arena = new Arena();
-  const ptr: Record<string, number> = {};
-  const sizes: Record<string, number> = {};
+  const ptr: Record<string, number> = {}, sizes: Record<string, number> = {};
   for (const [k, n] of Object.entries(c.floats)) { ptr[k] = arena.allocF32(n); sizes[k] = n; }
   for (const [k, [n]] of Object.entries(c.ints ?? {})) { ptr[k] = arena.alloc(n * 4); sizes[k] = n; }
   if (arena.end > memory.buffer.byteLength) memory.grow(Math.ceil((arena.end - memory.buffer.byteLength) / 65536));
   const wh: Heap = { f: new Float32Array(memory.buffer), i: new Int32Array(memory.buffer) };
-  const rh = createRefHeap(arena.end);
+  return { arena, ptr, sizes, wh };
+}
+
+/** The same seeded random inputs (or `init` overrides) into every heap. */
+function fillInputs(c: KernelCase, ptr: Record<string, number>, heaps: Heap[]): void {
   let seed = c.seed ?? 1234;
   for (const [k, n] of Object.entries(c.floats)) {
     const tmp = new Float32Array(n);
     randomFill(tmp, seed++);
     const init = c.init?.[k];
     if (init) for (let i = 0; i < n; i++) tmp[i] = init(i);
-    wh.f.set(tmp, ptr[k] >> 2);
-    rh.f.set(tmp, ptr[k] >> 2);
+    for (const h of heaps) h.f.set(tmp, ptr[k] >> 2);
   }
   for (const [k, [n, hi]] of Object.entries(c.ints ?? {})) {
     const tmp = new Float64Array(n);
     randomFill(tmp, seed++);
     const ints = Int32Array.from(tmp, (v) => Math.min(hi - 1, Math.floor(((v + 1) / 2) * hi)));
-    wh.i.set(ints, ptr[k] >> 2);
-    rh.i.set(ints, ptr[k] >> 2);
+    for (const h of heaps) h.i.set(ints, ptr[k] >> 2);
   }
+}
+
+/** Returns the max abs difference per output (also asserts it is within tolerance). */
+export async function checkKernel(c: KernelCase): Promise<Record<string, number>> {
+  const { variants, memory } = await wasm();
+  const { arena, ptr, sizes, wh } = layoutCase(c, memory);
+  const rh = createRefHeap(arena.end);
+  fillInputs(c, ptr, [wh, rh]);
   const args = c.args(ptr);
   (refKernels[c.name] as (...a: unknown[]) => void)(rh, ...args, 0, c.units);
   const initial = wh.f.slice(arena.base >> 2, arena.end >> 2);
@@ -205,25 +213,9 @@ export function fdCheckBuf(h: Heap, fwd: () => void, out: number, outLen: number
  */
 export async function checkSplitInvariant(c: KernelCase, step = 3): Promise<void> {
   const { kernels, memory } = await wasm();
-  const arena = new Arena();
-  const ptr: Record<string, number> = {}, sizes: Record<string, number> = {};
-  for (const [k, n] of Object.entries(c.floats)) { ptr[k] = arena.allocF32(n); sizes[k] = n; }
-  for (const [k, [n]] of Object.entries(c.ints ?? {})) { ptr[k] = arena.alloc(n * 4); sizes[k] = n; }
-  if (arena.end > memory.buffer.byteLength) memory.grow(Math.ceil((arena.end - memory.buffer.byteLength) / 65536));
-  const f = new Float32Array(memory.buffer), iv = new Int32Array(memory.buffer);
-  let seed = c.seed ?? 1234;
-  for (const [k, n] of Object.entries(c.floats)) {
-    const tmp = new Float32Array(n);
-    randomFill(tmp, seed++);
-    const init = c.init?.[k];
-    if (init) for (let i = 0; i < n; i++) tmp[i] = init(i);
-    f.set(tmp, ptr[k] >> 2);
-  }
-  for (const [k, [n, hi]] of Object.entries(c.ints ?? {})) {
-    const tmp = new Float64Array(n);
-    randomFill(tmp, seed++);
-    iv.set(Int32Array.from(tmp, (v) => Math.min(hi - 1, Math.floor(((v + 1) / 2) * hi))), ptr[k] >> 2);
-  }
+  const { ptr, sizes, wh } = layoutCase(c, memory);
+  fillInputs(c, ptr, [wh]);
+  const iv = wh.i;
   const snap = c.outputs.map((o) => iv.slice(ptr[o] >> 2, (ptr[o] >> 2) + sizes[o]));
   const args = c.args(ptr);
   const fn = kernels[c.name] as (...a: number[]) => void;
