@@ -64,5 +64,9 @@ multiply-accumulates per 48x48 image in the forward pass.
 | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 `;
-writeFileAtomic(join(root, 'docs/ablation.md'), md);
+// Hand-written sections after the generated table (from the first '## ' heading on) are kept across reruns.
+const docPath = join(root, 'docs/ablation.md');
+const previous = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
+const notesAt = previous.indexOf('\n## ');
+writeFileAtomic(docPath, notesAt >= 0 ? md + previous.slice(notesAt) : md);
 console.log(JSON.stringify(results));

@@ -312,7 +312,9 @@ const row = (name: string) => classRows.find((r) => r.name === name && !r.backen
 const vrow = (name: string) => videoRows.find((r) => r.name === name);
 const peerAcc = ['face-api', 'human'].map((n) => row(n)?.accuracy);
 const baseAcc = row('ferkit base')?.accuracy;
-const e2e = vrow('ferkit tiny, front + decode');
+// The goal is judged on what a user gets by default: analyzeVideo with the 'auto' detector (scene-adaptive on video).
+const e2e = vrow('ferkit tiny, auto + decode');
+const e2eFront = vrow('ferkit tiny, front + decode');
 const peerFps = ['face-api', 'human'].map((n) => vrow(n)?.fps);
 const tinyLat = row('ferkit tiny')?.latencyMs;
 type Verdict = { met: boolean | null; detail: string };
@@ -321,11 +323,11 @@ const goals: Record<string, Verdict> = {
   baseMoreAccurateThanPeers: baseAcc === undefined || peerAcc.some((x) => x === undefined)
     ? verdict(undefined, baseAcc === undefined ? 'not measured: no base model' : 'not measured: a peer is missing')
     : verdict(peerAcc.every((p) => baseAcc > p!), `base ${pct(baseAcc)} vs face-api ${pct(peerAcc[0])}, human ${pct(peerAcc[1])}`),
-  endToEnd60Fps: e2e ? verdict(e2e.fps >= 60, `ferkit tiny, front, with decoding: ${fmt(e2e.fps)} fps`) : verdict(undefined, 'not measured'),
+  endToEnd60Fps: e2e ? verdict(e2e.fps >= 60, `ferkit tiny, default 'auto' detector, analyzeVideo with decoding: ${fmt(e2e.fps)} fps (front only: ${fmt(e2eFront?.fps)} fps)`) : verdict(undefined, 'not measured'),
   endToEndFasterThanPeers: !vrow('ferkit tiny, front') || peerFps.some((x) => x === undefined)
     ? verdict(undefined, 'not measured: a contender is missing')
     : verdict(peerFps.every((p) => vrow('ferkit tiny, front')!.fps > p!) && peerFps.every((p) => (e2e?.fps ?? 0) > p!),
-      `cached frames: ferkit tiny front ${fmt(vrow('ferkit tiny, front')!.fps)} fps, with decoding ${fmt(e2e?.fps)}; face-api ${fmt(peerFps[0])}, human ${fmt(peerFps[1])} fps (cached frames)`),
+      `cached frames: ferkit tiny front ${fmt(vrow('ferkit tiny, front')!.fps)} fps; analyzeVideo with decoding, default 'auto': ${fmt(e2e?.fps)}; face-api ${fmt(peerFps[0])}, human ${fmt(peerFps[1])} fps (cached frames)`),
   tinyLatency0_3ms: tinyLat === undefined ? verdict(undefined, 'not measured') : verdict(tinyLat <= 0.3, `ferkit tiny (onnx) batch-1 median ${ms(tinyLat)} ms`),
 };
 
@@ -375,7 +377,9 @@ function markdown(): string {
     L.push(`\`${videoInfo.file}\`: ${videoInfo.width}x${videoInfo.height}, ${videoInfo.frames} frames at ${videoInfo.sourceFps} fps, one face. ` +
       `Decoded once with ffmpeg (${fmt(videoInfo.decodeFps)} fps for decoding alone) and kept in memory as RGB; each "cached frames" contender then processes every frame ` +
       '(its detector on the whole frame, then its expression model on each face found; no frame skipping or result caching). ' +
-      'The "+ decode" rows are ferkit\'s analyzeVideo on the file: decoding streamed from ffmpeg, tracking and smoothing included. ' +
+      'The "+ decode" rows are ferkit\'s analyzeVideo on the file: decoding streamed from ffmpeg, tracking and smoothing included; ' +
+      'with the \'auto\' detector it is scene-adaptive (both BlazeFace models on the first frame and once a second, the front model alone in between ' +
+      'while every face is big: src/pipeline/adaptive-detection.ts), while the cached-frames \'auto\' row runs the per-image plan (both models) on every frame. ' +
       `fps is the median over ${P.videoRounds} interleaved round(s).`, '');
     const ref = vrow('ferkit tiny, front');
     L.push(table(['contender', 'what is timed', 'fps', 'ms/frame', `vs ferkit tiny, front`, 'frames with a face', 'faces', 'most frequent label'], videoRows.map((r) => [

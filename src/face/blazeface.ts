@@ -18,6 +18,10 @@
  * (e.g. 33 px on a 710 px photo), and 12/256 of the tile side = ~2.7% of the longer side on images over
  * 1000 px (e.g. 52 px on a 1920 px photo). Faces that small are found reliably from ~13 model px, some
  * down to ~9.
+ *
+ * detect(image, { models: ['front'] }) runs only the planned passes of the given models, filters included:
+ * video analysis uses it to run the cheap front pass of 'auto' between full detections while every face
+ * is big (src/pipeline/adaptive-detection.ts).
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -31,8 +35,6 @@ import {
   BLAZEFACE_SPECS, DEFAULT_MAX_FACES, DEFAULT_MIN_SCORE, decodePass, planPasses, type BlazeFaceModel, type DetectionPass,
 } from './plan.js';
 import { checkRgbImage, type DetectOptions, type FaceBox, type FaceDetector, type RgbImage } from './types.js';
-
-
 
 export interface BlazeFaceOptions {
   /** 'front', 'back' (one whole-image pass of that model) or 'auto' (default: see planPasses) */
@@ -89,9 +91,42 @@ async function runPass(m: LoadedModel, image: RgbImage, pass: DetectionPass, min
 }
 
 
+/** Per-call options of a BlazeFace detector: the generic ones, plus a restriction to some models. */
+export interface BlazeFaceDetectOptions extends DetectOptions {
+  /**
+   * Run only the planned passes of these models, with their filters unchanged (default: every pass). With
+   * the 'auto' policy, `['front']` is the front pass alone (boxes >= AUTO_FRONT_MIN_SIZE of the longer
+   * side, score >= AUTO_FRONT_MIN_SCORE): the cheap detection of big faces that video analysis uses
+   * between full detections (src/pipeline/video.ts). A RangeError names a value that is not 'front' or
+   * 'back', and a selection that leaves none of the detector's passes.
+   */
+  models?: readonly BlazeFaceModel[];
+}
+
 export interface BlazeFaceDetector extends FaceDetector {
-  /** the passes detect() would run on a width x height image */
-  plan(width: number, height: number): DetectionPass[];
+  /** the model option it was created with ('custom' when a `plan` function replaces the built-in plan) */
+  readonly policy: BlazeFaceModel | 'auto' | 'custom';
+  /** the passes detect() would run on a width x height image (only those of `models`, when given) */
+  plan(width: number, height: number, models?: readonly BlazeFaceModel[]): DetectionPass[];
+  detect(image: RgbImage, opts?: BlazeFaceDetectOptions): Promise<FaceBox[]>;
+}
+
+/** Whether `d` is a BlazeFace detector (from createBlazeFace, or anything with its `policy` and `plan`). */
+export function isBlazeFaceDetector(d: FaceDetector | undefined | null): d is BlazeFaceDetector {
+  return !!d && typeof (d as BlazeFaceDetector).plan === 'function' && typeof (d as BlazeFaceDetector).policy === 'string';
+}
+
+const showValue = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : Array.isArray(v) ? `[${v.map(showValue).join(', ')}]` : String(v));
+
+/** Throws a RangeError unless `models` is undefined or a non-empty array of 'front' / 'back'. */
+export function checkModels(models: unknown, who: string): void {
+  if (models === undefined) return;
+  if (!Array.isArray(models) || models.length === 0) {
+    throw new RangeError(`${who}: models must be a non-empty array of 'front' and/or 'back', got ${showValue(models)}`);
+  }
+  for (const m of models) {
+    if (m !== 'front' && m !== 'back') throw new RangeError(`${who}: models: unknown model ${showValue(m)} (use 'front' or 'back')`);
+  }
 }
 
 /**
@@ -135,20 +170,33 @@ export async function createBlazeFace(options: BlazeFaceOptions = {}): Promise<B
     }
     return p;
   };
-  const plan = (w: number, h: number) => (options.plan ? options.plan(w, h) : planPasses(w, h, policy));
+  const fullPlan = (w: number, h: number) => (options.plan ? options.plan(w, h) : planPasses(w, h, policy));
+  const plan = (w: number, h: number, models?: readonly BlazeFaceModel[], who = 'BlazeFace plan'): DetectionPass[] => {
+    checkModels(models, who);
+    const all = fullPlan(w, h);
+    if (!models) return all;
+    const passes = all.filter((p) => models.includes(p.model));
+    if (!passes.length && all.length) {
+      throw new RangeError(`${who}: models ${showValue(models)} select none of this detector's passes (model ${options.plan ? 'custom plan' : `'${policy}'`}, passes: ${showValue(all.map((p) => p.model))})`);
+    }
+    return passes;
+  };
   // Passes share each model's input buffer, so they run one after another (they are a few ms each anyway).
   let queue: Promise<unknown> = Promise.resolve();
 
   return {
-    plan,
-    async detect(image: RgbImage, opts: DetectOptions = {}): Promise<FaceBox[]> {
+    policy: options.plan ? 'custom' : policy,
+    plan: (w, h, models) => plan(w, h, models),
+    async detect(image: RgbImage, opts: BlazeFaceDetectOptions = {}): Promise<FaceBox[]> {
       if (closed) throw new Error('BlazeFace detector: detect() called after close()');
       checkRgbImage(image, 'BlazeFace detect');
-      const o = { ...defaults, ...stripUndefined(opts) };
+      const { models, ...rest } = opts;
+      const o = { ...defaults, ...stripUndefined(rest) };
       checkOptions(o, 'BlazeFace detect');
+      const passes = plan(image.width, image.height, models, 'BlazeFace detect');
       const job = queue.then(async () => {
         const raw: FaceBox[] = [];
-        for (const pass of plan(image.width, image.height)) {
+        for (const pass of passes) {
           raw.push(...(await runPass(await load(pass.model), image, pass, o.minScore)));
         }
         return nonMaxSuppression(raw, { iouThreshold: o.iouThreshold, maxFaces: o.maxFaces, mode: 'weighted' });

@@ -39,6 +39,12 @@ export type ImageInput = string | Buffer | RawImage;
 
 export interface Recognizer {
   readonly labels: string[];
+  /**
+   * The face detector analyze() uses; optional for custom recognizers. analyzeVideo drives it directly
+   * (detect, then classifyFaces) when it is a BlazeFace with the 'auto' policy, to run its front pass alone
+   * on frames where every face is big (see adaptive-detection.ts).
+   */
+  readonly detector?: FaceDetector;
   analyze(input: ImageInput): Promise<FaceResult[]>;
   /** faces already found (e.g. by a tracker) in an already decoded image */
   classifyFaces(image: RgbImage, faces: FaceBox[]): Promise<FaceResult[]>;
@@ -84,6 +90,7 @@ export async function createRecognizer(o: RecognizerOptions = {}): Promise<Recog
 
   return {
     labels: classifier.labels,
+    detector,
     async analyze(input) {
       const image = typeof input === 'string' || Buffer.isBuffer(input) ? await loadRgb(input, { maxPixels: o.maxPixels }) : toRgb(input);
       return classifyFaces(image, await detector.detect(image));

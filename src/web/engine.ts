@@ -13,6 +13,7 @@ import { nonMaxSuppression } from '../face/nms.js';
 import { fillInputTensor } from '../face/preprocess.js';
 import { alignFace } from '../face/align.js';
 import type { FaceBox, RgbImage } from '../face/types.js';
+import { AdaptiveDetectionPolicy } from '../pipeline/adaptive-detection.js';
 
 export interface BrowserFace {
   box: { x: number; y: number; width: number; height: number };
@@ -26,6 +27,8 @@ export interface BrowserFace {
 const MIN_SCORE = DEFAULT_MIN_SCORE;
 const IOU = 0.3;
 const CROP = 48;
+/** Live video: milliseconds between full detections (the policy's frame clock is the frame time in ms). */
+const LIVE_FULL_DETECT_MS = 1000;
 
 export interface EngineInfo { threads: number; crossOriginIsolated: boolean }
 
@@ -53,9 +56,15 @@ export class BrowserFer {
     return new BrowserFer(labels, { front: mk(front, FRONT_ANCHORS), back: mk(back, BACK_ANCHORS) }, cls, { threads, crossOriginIsolated: Boolean(globalThis.crossOriginIsolated) });
   }
 
-  async detect(image: RgbImage): Promise<FaceBox[]> {
+  /** Live video: scene-adaptive 'auto', as in Node's analyzeVideo (full plan at most once a second while faces are big). */
+  private readonly live = new AdaptiveDetectionPolicy({ fullEvery: LIVE_FULL_DETECT_MS });
+  private liveFaces = 0;
+
+  /** 'auto' detection: every pass of the plan, or only those of `models`. */
+  async detect(image: RgbImage, models?: readonly BlazeFaceModel[]): Promise<FaceBox[]> {
     const raw: FaceBox[] = [];
     for (const pass of planPasses(image.width, image.height, 'auto')) {
+      if (models && !models.includes(pass.model)) continue;
       const m = this.det[pass.model], size = BLAZEFACE_SPECS[pass.model].inputSize;
       fillInputTensor(image, pass.region, size, letterbox(pass.region, size), m.input);
       const res = await m.session.run({ [m.session.inputNames[0]]: new ort.Tensor('float32', m.input, [1, size, size, 3]) });
@@ -83,6 +92,22 @@ export class BrowserFer {
 
   async analyze(image: RgbImage): Promise<BrowserFace[]> {
     return this.classify(image, await this.detect(image));
+  }
+
+  /**
+   * One webcam frame at time `nowMs`: the front model alone while every face of the last full detection
+   * was big (see src/pipeline/adaptive-detection.ts), the full plan on the first frame, once a second,
+   * and at once when the front model finds fewer faces than the previous frame had.
+   */
+  async analyzeLive(image: RgbImage, nowMs: number): Promise<BrowserFace[]> {
+    const t = Math.max(0, Math.round(nowMs)), mode = this.live.decide(t);
+    let faces = await this.detect(image, mode === 'front' ? ['front'] : undefined);
+    if (this.live.observe(t, mode, faces, image.width, image.height, this.liveFaces)) {
+      faces = await this.detect(image);
+      this.live.observe(t, 'full', faces, image.width, image.height, this.liveFaces);
+    }
+    this.liveFaces = faces.length;
+    return this.classify(image, faces);
   }
 }
 

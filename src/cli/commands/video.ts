@@ -17,6 +17,9 @@ export const VIDEO_USAGE = `Usage: ferkit video <file> [options]
   --model <name|path>      expression model (default tiny)
   --backend onnx|engine    classifier runtime (default onnx)
   --detector auto|front|back   BlazeFace model (default auto; front: faster, for close-ups)
+  --full-detect-seconds <s>    with --detector auto: seconds between full detections (front and back
+                           models, default 1); in between only the front model runs while every face is
+                           big, so a small face entering the frame is found within this time
   --fps <N>                analyse N frames per second (default: every frame)
   --detect-every <k>       run the face detector on every k-th analysed frame, track in between (default 1)
   --smooth <seconds>       time constant of the probability smoothing (default 0.5; 0 = off)
@@ -63,11 +66,11 @@ function summary(v: VideoAnalysis): string {
 
 export async function videoCommand(argv: string[], io: VideoCliIo = processIo()): Promise<number> {
   let a, file: string;
-  let fps: number | undefined, detectEvery: number | undefined, smooth: number | undefined;
+  let fps: number | undefined, detectEvery: number | undefined, smooth: number | undefined, fullDetectSeconds: number | undefined;
   try {
     const p = parseArgs({ args: argv, strict: true, allowPositionals: true, options: {
       model: { type: 'string', default: 'tiny' }, backend: { type: 'string' }, detector: { type: 'string', default: 'auto' },
-      fps: { type: 'string' }, 'detect-every': { type: 'string' }, smooth: { type: 'string' },
+      fps: { type: 'string' }, 'detect-every': { type: 'string' }, 'full-detect-seconds': { type: 'string' }, smooth: { type: 'string' },
       json: { type: 'boolean', default: false }, csv: { type: 'boolean', default: false },
       annotate: { type: 'string' }, timeline: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } });
     a = p.values;
@@ -79,6 +82,7 @@ export async function videoCommand(argv: string[], io: VideoCliIo = processIo())
     if (!['auto', 'front', 'back'].includes(a.detector!)) throw new Error(`--detector must be auto, front or back, got '${a.detector}'`);
     fps = positiveNumber('--fps', a.fps);
     detectEvery = positiveNumber('--detect-every', a['detect-every'], true);
+    fullDetectSeconds = positiveNumber('--full-detect-seconds', a['full-detect-seconds']);
     if (a.smooth !== undefined) {
       smooth = Number(a.smooth);
       if (!(Number.isFinite(smooth) && smooth >= 0)) throw new Error(`--smooth must be a number of seconds >= 0, got '${a.smooth}'`);
@@ -105,7 +109,7 @@ export async function videoCommand(argv: string[], io: VideoCliIo = processIo())
     if (a.csv) io.stdout(csvHeader(labels) + '\n');
     const t0 = Date.now();
     const result = await analyzeVideo(file, {
-      recognizer: fer, info, fps, detectEvery, timeConstant: smooth, signal: stop.signal,
+      recognizer: fer, info, fps, detectEvery, fullDetectSeconds, timeConstant: smooth, signal: stop.signal,
       keepFrames: !a.csv || !!a.timeline,
       onFrame: async (frame, image) => {
         if (a.csv && frame.tracks.length) io.stdout(csvLines(frame, labels).join('\n') + '\n');
