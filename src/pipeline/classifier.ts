@@ -26,13 +26,17 @@ export interface ClassifierOptions {
   /** bundled model name ('tiny', 'base') or a model file path (default 'tiny') */
   model?: string;
   backend?: ClassifierBackend;
-  /** engine threads (default 1: per-face work is small, a pipeline has other stages to run) */
+  /** compute threads: engine workers or onnxruntime intra-op threads (default 1: per-face work is small, and a
+   * pipeline has other stages to run; 2 lowers single-face latency on an otherwise idle 2-core machine) */
   threads?: number;
 }
 
 const MAX_BATCH = 64;
 
 export async function createClassifier(o: ClassifierOptions = {}): Promise<Classifier> {
+  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) {
+    throw new RangeError(`createClassifier: threads must be a positive integer, got ${o.threads}`);
+  }
   const path = resolveModelPath(o.model ?? 'tiny');
   const m = loadModel(path);
   const shapes = inferShapes(m.graph);

@@ -40,7 +40,12 @@ test('pipeline: the onnx and engine classifiers give the same probabilities', as
   const pa = await a.classify(faces, 5), pb = await b.classify(faces, 5);
   for (let i = 0; i < pa.length; i++) assert.ok(Math.abs(pa[i] - pb[i]) < 1e-5, `${pa[i]} vs ${pb[i]}`);
   for (let j = 0; j < 5; j++) assert.ok(Math.abs(pa.subarray(j * 7, j * 7 + 7).reduce((x, y) => x + y, 0) - 1) < 1e-5);
-  await a.close(); await b.close();
+  // two onnxruntime threads: the same numbers (up to summation order)
+  const c = await createClassifier({ model, backend: 'onnx', threads: 2 });
+  const pc = await c.classify(faces, 5);
+  for (let i = 0; i < pa.length; i++) assert.ok(Math.abs(pa[i] - pc[i]) < 1e-5, `${pa[i]} vs ${pc[i]} (2 threads)`);
+  await a.close(); await b.close(); await c.close();
+  for (const threads of [0, 1.5, -1]) await assert.rejects(createClassifier({ model, threads }), /threads must be a positive integer, got/);
 });
 
 test('pipeline: real photos: one face in happy.jpg, six in bbt4.jpg, probabilities sum to 1', { skip: shared ? false : 'needs ../shared/media/photos' }, async (t) => {
