@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { homedir } from 'node:os';
-import { loadDatasetCached, stratifiedHoldout, DATASET_FORMATS, type DatasetFormat, type Dataset } from '../../data/index.js';
+import { loadDatasetCached, stratifiedHoldout, DATASET_FORMATS, type DatasetFormat, type Dataset, type AugmentOptions } from '../../data/index.js';
 import { presetConfig } from '../../model/presets.js';
 import { resolveModelPath } from '../../model/registry.js';
 import { Trainer, DEFAULT_CONFIG, summarize, type TrainConfig } from '../../train/trainer.js';
@@ -30,7 +30,11 @@ Optimisation:
   --epochs N (60)  --batch N (64)  --optimizer sgd|adam|adamw (adamw)  --lr X (0.003)
   --momentum X (0.9, sgd)  --nesterov  --wd X (0.0005)
   --schedule onecycle|cosine|step|plateau|constant (onecycle)  --warmup EPOCHS (2, cosine)
-  --label-smoothing X (0.1)  --class-weights none|balanced  --no-augment  --seed N (1)
+  --label-smoothing X (0.1)  --class-weights none|balanced  --seed N (1)
+Augmentation (per training image; defaults in brackets):
+  --no-augment           none at all                            --no-flip    no horizontal flips
+  --shift PX (4)  --rotate DEG (10)  --scale MIN,MAX (0.9,1.1)  --brightness X (0.2)  --contrast X (0.2)
+  --erase P (0.25)       probability of random erasing (0 = off)
   --threads N (all cores)  --patience N (0 = no early stopping)
 Run:
   --out DIR              run folder (default runs/<model>-<seed>)
@@ -47,6 +51,28 @@ function num(v: string | undefined, name: string, def: number, int = false): num
 
 export class UsageError extends Error {}
 
+/** The augmentation from the per-knob flags, each defaulting to DEFAULT_CONFIG's; ranges checked here so a typo fails before hours of training. */
+function augmentFlags(a: Record<string, string | boolean | undefined>): AugmentOptions {
+  const d = DEFAULT_CONFIG.augment as AugmentOptions;
+  const str = (k: string) => a[k] as string | undefined;
+  const inRange = (k: string, def: number, lo: number, hi: number) => {
+    const v = num(str(k), k, def);
+    if (!(v >= lo && v <= hi)) throw new UsageError(`--${k} must be between ${lo} and ${hi}, got '${str(k)}'`);
+    return v;
+  };
+  let scale = d.scale ?? [0.9, 1.1];
+  if (str('scale') !== undefined) {
+    const parts = str('scale')!.split(',');
+    const [lo, hi] = parts.map((x) => Number(x));
+    if (parts.length !== 2 || !(lo > 0 && hi >= lo && hi <= 4)) throw new UsageError(`--scale must be MIN,MAX with 0 < MIN <= MAX <= 4, got '${str('scale')}'`);
+    scale = [lo, hi];
+  }
+  return {
+    ...d, flip: !a['no-flip'], shift: inRange('shift', d.shift ?? 4, 0, 24), rotate: inRange('rotate', d.rotate ?? 10, 0, 180), scale,
+    brightness: inRange('brightness', d.brightness ?? 0.2, 0, 1), contrast: inRange('contrast', d.contrast ?? 0.2, 0, 1), erase: inRange('erase', d.erase ?? 0, 0, 1),
+  };
+}
+
 export function parseTrainArgs(argv: string[]) {
   const { values: a } = parseArgs({ args: argv, strict: true, options: {
     data: { type: 'string' }, format: { type: 'string', default: 'fer2013' }, split: { type: 'string' },
@@ -56,6 +82,8 @@ export function parseTrainArgs(argv: string[]) {
     epochs: { type: 'string' }, batch: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, momentum: { type: 'string' },
     nesterov: { type: 'boolean' }, wd: { type: 'string' }, schedule: { type: 'string' }, warmup: { type: 'string' },
     'label-smoothing': { type: 'string' }, 'class-weights': { type: 'string' }, 'no-augment': { type: 'boolean' }, seed: { type: 'string' },
+    'no-flip': { type: 'boolean' }, shift: { type: 'string' }, rotate: { type: 'string' }, scale: { type: 'string' },
+    brightness: { type: 'string' }, contrast: { type: 'string' }, erase: { type: 'string' },
     threads: { type: 'string' }, patience: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' },
     help: { type: 'boolean' }, init: { type: 'string' },
   } });
@@ -77,12 +105,13 @@ export function parseTrainArgs(argv: string[]) {
   const cw = a['class-weights'] ?? 'none';
   if (cw !== 'none' && cw !== 'balanced') throw new UsageError('--class-weights must be none or balanced');
   const seed = num(a.seed, 'seed', 1, true);
+  const augment = a['no-augment'] ? false as const : augmentFlags(a);
   const config: Partial<TrainConfig> = {
     model, epochs: num(a.epochs, 'epochs', DEFAULT_CONFIG.epochs, true), batch: num(a.batch, 'batch', DEFAULT_CONFIG.batch, true),
     optimizer: { type: opt, weightDecay: num(a.wd, 'wd', 5e-4), momentum: opt === 'sgd' ? num(a.momentum, 'momentum', 0.9) : undefined, nesterov: a.nesterov },
     lr: num(a.lr, 'lr', DEFAULT_CONFIG.lr), schedule, warmupEpochs: num(a.warmup, 'warmup', DEFAULT_CONFIG.warmupEpochs),
     labelSmoothing: num(a['label-smoothing'], 'label-smoothing', DEFAULT_CONFIG.labelSmoothing), classWeights: cw,
-    augment: a['no-augment'] ? false : DEFAULT_CONFIG.augment, seed, threads: num(a.threads, 'threads', 0, true),
+    augment, seed, threads: num(a.threads, 'threads', 0, true),
     patience: num(a.patience, 'patience', 0, true),
     init: a.init ? resolveModelPath(a.init) : undefined,
   };
