@@ -1,7 +1,8 @@
 /**
  * Video decoding with the ffmpeg binary of @ffmpeg-installer/ffmpeg (a 2018 static build without
- * ffprobe). Frames come out of ffmpeg as raw packed RGB24 over a pipe and are handed over one at a time
- * (an async generator reading the pipe with backpressure): a video is never held in memory whole.
+ * ffprobe). Frames come out of ffmpeg as raw packed RGB24 over a pipe, read by a worker thread so that
+ * decoding runs ahead while the caller runs inference, and are handed over one at a time (an async
+ * generator with bounded, credit-based backpressure): a video is never held in memory whole.
  *
  * Metadata (size, frame rate, duration) comes from the banner ffmpeg prints on stderr for `ffmpeg -i
  * <file>`; `probeVideo` turns it into a VideoInfo, or into a clear error: a missing file, a file ffmpeg
@@ -10,7 +11,9 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { statSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import type { RgbImage } from '../face/index.js';
+import type { DecodeWorkerCommand, DecodeWorkerData, DecodeWorkerMessage } from './video-decode-worker.js';
 
 /** Path of the ffmpeg binary (FERKIT_FFMPEG overrides the bundled one). */
 export function ffmpegPath(): string {
@@ -123,10 +126,25 @@ export interface DecodeOptions {
   signal?: AbortSignal;
 }
 
+/** Frames decoded ahead of the consumer: at most 8, at most 64 MiB, at least 2 (to overlap at all). */
+export function framesInFlight(frameBytes: number): number {
+  return Math.max(2, Math.min(8, Math.floor((64 << 20) / frameBytes)));
+}
+
+/** How long a stopping decoder worker may take to kill and reap ffmpeg before it is terminated. */
+const STOP_GRACE_MS = 2000;
+
 /**
  * Frames of `file` as packed RGB, one at a time, in order. Breaking out of the loop stops ffmpeg. Each
  * frame's pixels are a fresh buffer the caller may keep. The frame rate of the output is `fps` when set,
  * else the video's own; `time` is index / that rate.
+ *
+ * ffmpeg's pipe is read by a worker thread (video-decode-worker.ts), not here: callers run inference
+ * (onnxruntime-node's synchronous `run`) on this thread between frames, and a pipe read here would sit
+ * full (the OS pipe buffer is 64 KiB) and stall ffmpeg for as long as inference runs. The worker sends
+ * whole frames (transferred, not copied) and decodes up to framesInFlight() frames ahead; each frame
+ * taken from the queue gives it credit for one more, so a slow consumer holds ffmpeg back instead of
+ * buffering the video in memory.
  */
 export async function* decodeFrames(file: string, opts: DecodeOptions = {}): AsyncGenerator<VideoFrame> {
   if (opts.fps !== undefined && !(opts.fps > 0 && Number.isFinite(opts.fps))) throw new RangeError(`decodeFrames: fps must be a positive number, got ${opts.fps}`);
@@ -139,41 +157,70 @@ export async function* decodeFrames(file: string, opts: DecodeOptions = {}): Asy
   // under rawvideo's default (cfr) sync; passthrough keeps exactly the decoded frames
   if (opts.fps) args.push('-vf', `fps=${opts.fps}`); else args.push('-vsync', 'passthrough');
   args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', '-');
-  const proc = spawn(ffmpegPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr.setEncoding('utf8');
-  proc.stderr.on('data', (s: string) => { if (stderr.length < 1 << 16) stderr += s; });
-  const exited = new Promise<number | null>((resolve, reject) => {
-    proc.on('error', (err) => reject(new Error(`cannot run ffmpeg (${ffmpegPath()}): ${err.message}`)));
-    proc.on('close', (code, sig) => resolve(code ?? (sig ? -1 : null)));
+  const signal = opts.signal;
+  signal?.throwIfAborted();
+  const workerData: DecodeWorkerData = { ffmpeg: ffmpegPath(), args, frameBytes, credit: framesInFlight(frameBytes) };
+  // execArgv: [] because the worker inherits the parent's node options by default, and some are fatal
+  // in a worker (`node --input-type=module -e ...` makes it fail at start); it needs none of them
+  const worker = new Worker(new URL('./video-decode-worker.js', import.meta.url), { workerData, execArgv: [] });
+
+  const queue: Uint8Array[] = [];
+  let end: Extract<DecodeWorkerMessage, { type: 'end' }> | undefined;
+  let failure: Error | undefined;
+  let pid: number | undefined;
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  const notify = () => { const w = wake; wake = undefined; w?.(); };
+  worker.on('message', (m: DecodeWorkerMessage) => {
+    if (m instanceof ArrayBuffer) queue.push(new Uint8Array(m));
+    else if (m.type === 'pid') pid = m.pid;
+    else if (m.type === 'end') end = m;
+    else if (m.type === 'error') failure ??= new Error(m.message);
+    notify();
   });
-  exited.catch(() => undefined); // surfaced below
-  const onAbort = () => proc.kill('SIGKILL');
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  let done = false;
+  worker.on('error', (err) => { failure ??= new Error(`${file}: the video decoding thread failed: ${err.message}`); notify(); });
+  const workerExit = new Promise<void>((resolve) => worker.once('exit', (code) => {
+    if (!end && !stopping) failure ??= new Error(`${file}: the video decoding thread stopped unexpectedly (exit code ${code})`);
+    notify();
+    resolve();
+  }));
+  // an abort stops ffmpeg at once, even while the consumer is busy with a frame; the consumer's next
+  // step then throws the AbortError
+  const onAbort = () => { stopping = true; worker.postMessage({ type: 'stop' } satisfies DecodeWorkerCommand); notify(); };
+  signal?.addEventListener('abort', onAbort, { once: true });
+
   try {
-    let frame = new Uint8Array(frameBytes), fill = 0, index = 0;
-    for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
-      let off = 0;
-      while (off < chunk.length) {
-        const n = Math.min(frameBytes - fill, chunk.length - off);
-        frame.set(chunk.subarray(off, off + n), fill);
-        fill += n; off += n;
-        if (fill === frameBytes) {
-          yield { index, time: index / rate, image: { data: frame, width, height } };
-          index++;
-          frame = new Uint8Array(frameBytes); fill = 0;
-        }
+    for (let index = 0; ; ) {
+      signal?.throwIfAborted();
+      const data = queue.shift();
+      if (data) {
+        worker.postMessage({ type: 'credit', n: 1 } satisfies DecodeWorkerCommand);
+        yield { index, time: index / rate, image: { data, width, height } };
+        index++;
+      } else if (failure) {
+        throw failure;
+      } else if (end) {
+        if (end.code !== 0) throw new Error(`${file}: ffmpeg failed decoding (exit code ${end.code})${tail(end.stderr) ? `: ${tail(end.stderr)}` : ''}`);
+        if (end.fill) throw new Error(`${file}: ffmpeg returned a partial frame (${end.fill} of ${frameBytes} bytes): is the reported size ${width}x${height} right?`);
+        return;
+      } else {
+        await new Promise<void>((resolve) => { wake = resolve; });
       }
     }
-    opts.signal?.throwIfAborted();
-    const code = await exited;
-    if (code !== 0) throw new Error(`${file}: ffmpeg failed decoding (exit code ${code})${tail(stderr) ? `: ${tail(stderr)}` : ''}`);
-    if (fill) throw new Error(`${file}: ffmpeg returned a partial frame (${fill} of ${frameBytes} bytes): is the reported size ${width}x${height} right?`);
-    done = true;
   } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
-    if (!done && proc.exitCode === null) proc.kill('SIGKILL');
+    signal?.removeEventListener('abort', onAbort);
+    // always stop the worker, and wait until it has killed and reaped ffmpeg: after a break, an abort
+    // or an error, nothing is left running (or as a zombie) and nothing keeps the event loop alive
+    stopping = true;
+    worker.postMessage({ type: 'stop' } satisfies DecodeWorkerCommand);
+    // last resort for a worker that does not answer: end the thread and kill ffmpeg by pid (unreaped,
+    // it may then linger as a zombie until this process exits)
+    const timer = setTimeout(() => {
+      void worker.terminate();
+      if (pid !== undefined) try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    }, STOP_GRACE_MS);
+    await workerExit;
+    clearTimeout(timer);
   }
 }
 
