@@ -88,7 +88,9 @@ export async function createClassifier(o: ClassifierOptions = {}): Promise<Class
   const sess = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, intraOpNumThreads: Math.max(1, o.threads ?? 1) });
   return {
     labels, size, temperature, backend,
-    classify: batched(async (n) => (await sess.run({ input: new ort.Tensor('float32', input.slice(0, n * px), [n, 1, size, size]) })).logits.data as Float32Array),
+    // a view, not a copy, of the staging buffer; and only `logits` is fetched, so onnxruntime skips the
+    // exported softmax head (the temperature is applied here, in toProbs)
+    classify: batched(async (n) => (await sess.run({ input: new ort.Tensor('float32', input.subarray(0, n * px), [n, 1, size, size]) }, ['logits'])).logits.data as Float32Array),
     close: async () => { await sess.release(); },
   };
 }

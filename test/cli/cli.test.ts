@@ -48,3 +48,49 @@ test('ferkit train: per-knob augmentation flags reach the trainer config, defaul
   const none = parseTrainArgs([...base, '--no-augment']);
   assert.ok(!none.help && none.config.augment === false);
 });
+
+test('ferkit train --init: the network comes from the init file unless --model/--widths say otherwise', () => {
+  const base = ['--data', 'x', '--val-fraction', '0.1'];
+  const ft = parseTrainArgs([...base, '--init', 'base']);
+  assert.ok(!ft.help);
+  assert.deepEqual(ft.config.model, { widths: [32, 64, 128, 256], units: 2, dropout: 0.2 });
+  assert.match(ft.config.init!, /models[\\/]base\.safetensors$/);
+  const explicit = parseTrainArgs([...base, '--init', 'base', '--model', 'tiny']);
+  assert.ok(!explicit.help);
+  assert.deepEqual(explicit.config.model, { widths: [16, 32, 64, 128], units: 1 });
+  const dropout = parseTrainArgs([...base, '--init', 'base', '--dropout', '0.3']);
+  assert.ok(!dropout.help && dropout.config.model?.dropout === 0.3 && dropout.config.model.units === 2);
+});
+
+test('ferkit train: --keep-contempt and --custom-classes reach both the training and validation loads', () => {
+  const p = parseTrainArgs(['--data', 'x', '--format', 'folder', '--val-data', 'y', '--keep-contempt', '--custom-classes']);
+  assert.ok(!p.help);
+  assert.equal(p.train.keepContempt, true);
+  assert.equal(p.train.allowCustomClasses, true);
+  assert.equal(p.val?.keepContempt, true);
+  assert.equal(p.val?.allowCustomClasses, true);
+  const d = parseTrainArgs(['--data', 'x', '--format', 'folder', '--val-fraction', '0.2']);
+  assert.ok(!d.help && !d.train.keepContempt && !d.train.allowCustomClasses);
+});
+
+test('ferkit train on a user folder with classes of its own (--custom-classes): the model file carries those labels', async () => {
+  const { tempDir, putGray } = await import('../data/fixtures.js');
+  const { loadModel } = await import('../../src/engine/node/index.js');
+  const { join } = await import('node:path');
+  const t = await tempDir('cli-custom');
+  try {
+    for (let i = 0; i < 6; i++) {
+      await putGray(join(t.dir, 'data', 'engaged', `${i}.png`), 200 - i);
+      await putGray(join(t.dir, 'data', 'bored', `${i}.png`), 40 + i);
+    }
+    const data = join(t.dir, 'data'), out = join(t.dir, 'run');
+    const refused = run('train', '--data', data, '--format', 'folder', '--val-fraction', '0.25', '--epochs', '1', '--out', out);
+    assert.equal(refused.status, 1, refused.stderr);
+    assert.match(refused.stderr, /unknown class folders bored, engaged.*--custom-classes/);
+    const r = run('train', '--data', data, '--format', 'folder', '--custom-classes', '--val-fraction', '0.25', '--epochs', '1',
+      '--batch', '4', '--threads', '1', '--cache-dir', join(t.dir, 'cache'), '--out', out, '--json');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).epochs, 1);
+    assert.deepEqual(JSON.parse(loadModel(join(out, 'best.safetensors')).metadata.labels), ['bored', 'engaged']);
+  } finally { await t.cleanup(); }
+});

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInferenceSession } from '../../engine/index.js';
 import { spawnNodeWorker, defaultThreads } from '../../engine/node/index.js';
-import { presetConfig } from '../../model/presets.js';
+import { netConfigOfModel, presetConfig } from '../../model/presets.js';
 import { resolveModelPath } from '../../model/registry.js';
 import { Trainer, DEFAULT_CONFIG } from '../../train/trainer.js';
 import { cvCommand, type CvCommandTrain } from './cv.js';
@@ -28,11 +28,12 @@ export async function cvTrainCommand(argv: string[]): Promise<number> {
     } else rest.push(argv[i]);
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write('Trainer options: --model tiny|base, --init MODEL (fine-tune from a model file or bundled name), --lr X, --batch N\n');
+    process.stdout.write('Trainer options: --model tiny|base, --init MODEL (fine-tune from a model file or bundled name; its network unless --model), --lr X, --batch N\n');
   }
   const { values: t } = parseArgs({ args: ours, options: TRAIN_FLAGS, strict: true });
-  const model = presetConfig(t.model ?? 'tiny');
   const init = t.init ? resolveModelPath(t.init) : undefined;
+  // as in `ferkit train`: fine-tuning without --model builds the network the --init file records
+  const model = (!t.model && init ? netConfigOfModel(init) : undefined) ?? presetConfig(t.model ?? 'tiny');
   const train: CvCommandTrain = async (trainDs, _testDs, fold, s) => {
     const dir = mkdtempSync(join(tmpdir(), `ferkit-cv-${fold}-`));
     try {

@@ -36,6 +36,7 @@ Options:
   --threads <n>            compute threads
   --tta <none|tencrop>     test-time augmentation when scoring (default none)
   --keep-contempt          ckplus: keep contempt as an 8th class
+  --custom-classes         folder: class folders need not be expressions: each is a class
   --cache-dir <dir>        cache the decoded dataset here
   --json                   print one JSON object instead of the table
   -h, --help               this text
@@ -90,7 +91,7 @@ export async function cvCommand(argv: string[], train: CvCommandTrain, io: CliIo
       options: {
         data: { type: 'string' }, format: { type: 'string' }, split: { type: 'string' }, folds: { type: 'string' },
         'subject-independent': { type: 'boolean', default: false }, epochs: { type: 'string' }, seed: { type: 'string' },
-        threads: { type: 'string' }, tta: { type: 'string' }, 'keep-contempt': { type: 'boolean', default: false },
+        threads: { type: 'string' }, tta: { type: 'string' }, 'keep-contempt': { type: 'boolean', default: false }, 'custom-classes': { type: 'boolean', default: false },
         'cache-dir': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -121,7 +122,7 @@ export async function cvCommand(argv: string[], train: CvCommandTrain, io: CliIo
   const subjectIndependent = values['subject-independent']!;
   try {
     const opts: LoadDatasetOptions = {
-      format: values.format as DatasetFormat, path: values.data!, split: values.split, keepContempt: values['keep-contempt'],
+      format: values.format as DatasetFormat, path: values.data!, split: values.split, keepContempt: values['keep-contempt'], allowCustomClasses: values['custom-classes'],
       onProgress: (d, t) => progress.update('loading', d, t),
       onWarning: (m) => { progress.done(); io.stderr(m + '\n'); },
     };

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { loadDatasetCached, stratifiedHoldout, DATASET_FORMATS, type DatasetFormat, type Dataset, type AugmentOptions } from '../../data/index.js';
-import { presetConfig } from '../../model/presets.js';
+import { netConfigOfModel, presetConfig } from '../../model/presets.js';
 import { resolveModelPath } from '../../model/registry.js';
 import { Trainer, DEFAULT_CONFIG, summarize, type TrainConfig } from '../../train/trainer.js';
 import { ProgressBar, formatSeconds } from '../progress.js';
@@ -20,9 +20,11 @@ Data:
   --val-format F         format of --val-data (default --format)
   --val-fraction X       hold out a stratified fraction of the training data instead
   --cache-dir DIR        decoded-dataset cache (default ~/.cache/ferkit)
+  --keep-contempt        ckplus: keep contempt as an 8th class (default: skipped, with a count)
+  --custom-classes       folder: class folders need not be expressions (e.g. engaged/, bored/): each is a class
 Model:
   --model NAME           tiny | base (default tiny)
-  --init MODEL           fine-tune: start from a model file or bundled name (same network and classes)
+  --init MODEL           fine-tune: start from a model file or bundled name (its network, unless --model/--widths)
   --widths LIST          e.g. 16,32,64,128 (overrides --model)  --units N
   --dropout P            dropout before the head
   --conv sepconv|conv    --activation pre|post   --no-residual   (ablation variants)
@@ -77,7 +79,7 @@ export function parseTrainArgs(argv: string[]) {
   const { values: a } = parseArgs({ args: argv, strict: true, options: {
     data: { type: 'string' }, format: { type: 'string', default: 'fer2013' }, split: { type: 'string' },
     'val-data': { type: 'string' }, 'val-format': { type: 'string' }, 'val-split': { type: 'string' }, 'val-fraction': { type: 'string' },
-    'cache-dir': { type: 'string' }, model: { type: 'string', default: 'tiny' }, widths: { type: 'string' }, units: { type: 'string' },
+    'cache-dir': { type: 'string' }, model: { type: 'string' }, widths: { type: 'string' }, units: { type: 'string' },
     dropout: { type: 'string' }, conv: { type: 'string' }, activation: { type: 'string' }, 'no-residual': { type: 'boolean' },
     epochs: { type: 'string' }, batch: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, momentum: { type: 'string' },
     nesterov: { type: 'boolean' }, wd: { type: 'string' }, schedule: { type: 'string' }, warmup: { type: 'string' },
@@ -85,13 +87,16 @@ export function parseTrainArgs(argv: string[]) {
     'no-flip': { type: 'boolean' }, shift: { type: 'string' }, rotate: { type: 'string' }, scale: { type: 'string' },
     brightness: { type: 'string' }, contrast: { type: 'string' }, erase: { type: 'string' },
     threads: { type: 'string' }, patience: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' },
-    help: { type: 'boolean' }, init: { type: 'string' },
+    help: { type: 'boolean' }, init: { type: 'string' }, 'keep-contempt': { type: 'boolean' }, 'custom-classes': { type: 'boolean' },
   } });
   if (a.help) return { help: true as const };
   if (!a.data) throw new UsageError('--data is required (a dataset folder or CSV)');
   const fmt = a.format as DatasetFormat;
   if (!(DATASET_FORMATS as readonly string[]).includes(fmt)) throw new UsageError(`--format must be one of ${DATASET_FORMATS.join(', ')}, got '${a.format}'`);
-  const model = { ...presetConfig(a.model!) };
+  // fine-tuning with no --model/--widths: the network the --init file records (so --init base is enough)
+  const initPath = a.init ? resolveModelPath(a.init) : undefined;
+  const recorded = initPath && !a.model && !a.widths ? netConfigOfModel(initPath) : undefined;
+  const model = { ...(recorded ?? presetConfig(a.model ?? 'tiny')) };
   if (a.widths) model.widths = a.widths.split(',').map((w) => num(w, 'widths', 0, true));
   if (a.units) model.units = num(a.units, 'units', 1, true);
   if (a.dropout) model.dropout = num(a.dropout, 'dropout', 0);
@@ -113,21 +118,22 @@ export function parseTrainArgs(argv: string[]) {
     labelSmoothing: num(a['label-smoothing'], 'label-smoothing', DEFAULT_CONFIG.labelSmoothing), classWeights: cw,
     augment, seed, threads: num(a.threads, 'threads', 0, true),
     patience: num(a.patience, 'patience', 0, true),
-    init: a.init ? resolveModelPath(a.init) : undefined,
+    init: initPath,
   };
   const valFraction = a['val-fraction'] !== undefined ? num(a['val-fraction'], 'val-fraction', 0.1) : undefined;
   if (valFraction !== undefined && !(valFraction > 0 && valFraction < 1)) throw new UsageError('--val-fraction must be between 0 and 1');
   const split = a.split ?? (fmt === 'fer2013' ? 'train' : undefined);
   const valFormat = (a['val-format'] ?? fmt) as DatasetFormat;
+  const keepContempt = Boolean(a['keep-contempt']), allowCustomClasses = Boolean(a['custom-classes']);
   const val = valFraction !== undefined ? undefined : {
     format: valFormat, path: a['val-data'] ?? a.data,
-    split: a['val-split'] ?? (valFormat === 'fer2013' ? 'publictest' : undefined),
+    split: a['val-split'] ?? (valFormat === 'fer2013' ? 'publictest' : undefined), keepContempt, allowCustomClasses,
   };
   if (val && !a['val-data'] && val.split === split) throw new UsageError('validation would use the training data itself: give --val-data, --val-split or --val-fraction');
   return {
-    help: false as const, config, train: { format: fmt, path: a.data, split }, val, valFraction,
+    help: false as const, config, train: { format: fmt, path: a.data, split, keepContempt, allowCustomClasses }, val, valFraction,
     cacheDir: a['cache-dir'] ?? join(homedir(), '.cache', 'ferkit'),
-    out: resolve(a.out ?? join('runs', `${a.model}-${seed}`)), resume: Boolean(a.resume), json: Boolean(a.json),
+    out: resolve(a.out ?? join('runs', `${a.model ?? (a.init ? 'finetune' : 'tiny')}-${seed}`)), resume: Boolean(a.resume), json: Boolean(a.json),
   };
 }
 
@@ -140,7 +146,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (args.help) { process.stdout.write(TRAIN_HELP); return 0; }
   const say = (m: string) => { if (!args.json) console.error(m); };
   const bar = new ProgressBar(!args.json);
-  const load = async (o: { format: DatasetFormat; path: string; split?: string }, what: string): Promise<Dataset> => {
+  const load = async (o: { format: DatasetFormat; path: string; split?: string; keepContempt?: boolean; allowCustomClasses?: boolean }, what: string): Promise<Dataset> => {
     say(`loading ${what}: ${o.path}${o.split ? ` (${o.split})` : ''}`);
     const ds = await loadDatasetCached({ ...o, onProgress: (d, t) => bar.update(d / t, `decoding ${d}/${t}`) }, args.cacheDir,
       (e) => say(e.hit ? `  from cache (${e.ms.toFixed(0)} ms)` : `  decoded and cached (${(e.ms / 1000).toFixed(1)} s)`));

@@ -46,7 +46,7 @@ export async function readCkPlus(root: string, opts: CkPlusOptions = {}): Promis
   }
   if (contemptSkipped) {
     addSkipped(skipped, 'contempt (keepContempt: false)', contemptSkipped);
-    warn(`ferkit: CK+: skipped ${contemptSkipped} contempt images (not a FER2013 class); pass keepContempt: true to keep them as an 8th class`);
+    warn(`ferkit: CK+: skipped ${contemptSkipped} contempt images (not a FER2013 class); keep them as an 8th class with keepContempt: true (library) or --keep-contempt (CLI)`);
   }
   return decodeLabelled(files, classes, opts, skipped);
 }

@@ -24,7 +24,7 @@ export async function readFolder(root: string, opts: FolderOptions = {}): Promis
   if (loose.length) warn(`ferkit: ignoring ${loose.length} files directly in ${root} (images must be in class folders)`);
   const unknown = dirs.filter((d) => canonicalLabel(d) === undefined);
   if (unknown.length && !opts.allowCustomClasses) {
-    throw new Error(`Image folder ${root}: unknown class folders ${unknown.join(', ')} (known: ${FER_LABELS.join(', ')}, ${CONTEMPT} and aliases such as happiness, sadness); pass allowCustomClasses to keep them as classes of their own`);
+    throw new Error(`Image folder ${root}: unknown class folders ${unknown.join(', ')} (known: ${FER_LABELS.join(', ')}, ${CONTEMPT} and aliases such as happiness, sadness); to keep them as classes of their own, pass allowCustomClasses: true (library) or --custom-classes (ferkit train)`);
   }
   const nameOf = (d: string) => canonicalLabel(d) ?? d;
   let classes: string[];

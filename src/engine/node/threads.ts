@@ -11,7 +11,9 @@ setFlagsFromString('--experimental-wasm-relaxed-simd');
 /** Spawns a worker thread running the engine's worker loop over the shared memory. */
 export const spawnNodeWorker: Spawn = (init: WorkerInit) =>
   new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
+    // execArgv: [] so a worker does not inherit options that are fatal in one (`node --input-type=module
+    // -e ...`); the relaxed-SIMD flag above is process-wide and reaches the worker's isolate regardless
+    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: init, execArgv: [] });
     w.once('message', (msg) => {
       // once ready, an idle worker must not keep the process alive
       if (msg === 'ready') { w.unref(); resolve({ terminate: () => w.terminate() }); }
