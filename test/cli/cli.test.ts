@@ -19,6 +19,10 @@ for (const [args, pattern] of [
   [['train', '--data', 'x', '--erase', '2'], /--erase must be between 0 and 1, got '2'/],
   [['train', '--data', 'x', '--scale', '1.2,0.8'], /--scale must be MIN,MAX/],
   [['train', '--data', 'x', '--rotate', 'lots'], /--rotate must be a number/],
+  [['cv', '--data', 'x', '--format', 'ckplus', '--erase', '2'], /--erase must be between 0 and 1, got '2'/],
+  [['cv', '--data', 'x', '--format', 'ckplus', '--lr', 'fast'], /--lr must be a number, got 'fast'/],
+  [['cv', '--data', 'x', '--format', 'ckplus', '--class-weights', 'some'], /--class-weights must be none or balanced/],
+  [['cv', '--data', 'x', '--format', 'ckplus', '--init', 'no-such-model'], /model 'no-such-model' not found/],
 ] as [string[], RegExp][]) {
   test(`ferkit ${args.join(' ')} exits 2 with a clear message`, () => {
     const r = run(...args);
@@ -92,5 +96,21 @@ test('ferkit train on a user folder with classes of its own (--custom-classes): 
     assert.equal(r.status, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).epochs, 1);
     assert.deepEqual(JSON.parse(loadModel(join(out, 'best.safetensors')).metadata.labels), ['bored', 'engaged']);
+  } finally { await t.cleanup(); }
+});
+
+test('ferkit cv trains a real network per fold with train-style recipe flags (boolean ones included)', async () => {
+  const { tempDir, putGray } = await import('../data/fixtures.js');
+  const { join } = await import('node:path');
+  const t = await tempDir('cli-cv');
+  try {
+    let n = 0;
+    for (const s of ['S001', 'S002', 'S003', 'S004']) for (const c of ['anger', 'happy']) await putGray(join(t.dir, c, `${s}_001_0000000${n++ % 10}.png`), c === 'happy' ? 200 : 50);
+    const r = run('cv', '--data', t.dir, '--format', 'ckplus', '--folds', '2', '--subject-independent', '--epochs', '1',
+      '--no-augment', '--batch', '4', '--label-smoothing', '0', '--threads', '1', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const o = JSON.parse(r.stdout);
+    assert.equal(o.folds.length, 2);
+    assert.equal(o.pooled.n ?? o.folds.reduce((a: number, f: { n: number }) => a + f.n, 0), 8);
   } finally { await t.cleanup(); }
 });

@@ -13,33 +13,65 @@ import { netConfigOfModel, presetConfig } from '../../model/presets.js';
 import { resolveModelPath } from '../../model/registry.js';
 import { Trainer, DEFAULT_CONFIG } from '../../train/trainer.js';
 import { cvCommand, type CvCommandTrain } from './cv.js';
+import { UsageError } from './eval.js';
+import { augmentFlags, num } from './train.js';
 
-/** Trainer flags that `ferkit cv` adds to the driver's own (see `ferkit cv --help`). */
-const TRAIN_FLAGS = { init: { type: 'string' }, model: { type: 'string' }, lr: { type: 'string' }, batch: { type: 'string' } } as const;
+/**
+ * Trainer flags that `ferkit cv` adds to the driver's own (see `ferkit cv --help`): the network, and the
+ * fine-tuning recipe with the same names and checks as `ferkit train`'s.
+ */
+const TRAIN_FLAGS = {
+  init: { type: 'string' }, model: { type: 'string' }, lr: { type: 'string' }, batch: { type: 'string' }, wd: { type: 'string' },
+  'label-smoothing': { type: 'string' }, 'class-weights': { type: 'string' }, dropout: { type: 'string' },
+  'no-augment': { type: 'boolean' }, 'no-flip': { type: 'boolean' }, shift: { type: 'string' }, rotate: { type: 'string' },
+  scale: { type: 'string' }, brightness: { type: 'string' }, contrast: { type: 'string' }, erase: { type: 'string' },
+} as const;
+
+const TRAIN_HELP = `Trainer options (as in ferkit train):
+  --model tiny|base        network (default: the --init file's, else tiny)
+  --init MODEL             fine-tune from a model file or bundled name in every fold
+  --lr X (1e-3 with --init, else 3e-3)  --batch N (32)  --wd X (5e-4)  --label-smoothing X (0.1)
+  --class-weights none|balanced  --dropout P
+  --no-augment  --no-flip  --shift PX  --rotate DEG  --scale MIN,MAX  --brightness X  --contrast X  --erase P
+`;
 
 export async function cvTrainCommand(argv: string[]): Promise<number> {
   // take our flags out, leave the driver's to cvCommand (which rejects unknown ones)
   const ours: string[] = [], rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].replace(/^--/, '').split('=')[0];
+    const name = argv[i].replace(/^--/, '').split('=')[0] as keyof typeof TRAIN_FLAGS;
     if (argv[i].startsWith('--') && name in TRAIN_FLAGS) {
       ours.push(argv[i]);
-      if (!argv[i].includes('=') && i + 1 < argv.length) ours.push(argv[++i]);
+      if (TRAIN_FLAGS[name].type === 'string' && !argv[i].includes('=') && i + 1 < argv.length) ours.push(argv[++i]);
     } else rest.push(argv[i]);
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write('Trainer options: --model tiny|base, --init MODEL (fine-tune from a model file or bundled name; its network unless --model), --lr X, --batch N\n');
+  if (rest.includes('--help') || rest.includes('-h')) process.stdout.write(TRAIN_HELP);
+  let recipe;
+  try {
+    const { values: t } = parseArgs({ args: ours, options: TRAIN_FLAGS, strict: true });
+    const init = t.init ? resolveModelPath(t.init) : undefined;
+    // as in `ferkit train`: fine-tuning without --model builds the network the --init file records
+    const model = { ...((!t.model && init ? netConfigOfModel(init) : undefined) ?? presetConfig(t.model ?? 'tiny')) };
+    if (t.dropout !== undefined) model.dropout = num(t.dropout, 'dropout', 0);
+    const cw = t['class-weights'] ?? 'none';
+    if (cw !== 'none' && cw !== 'balanced') throw new UsageError('--class-weights must be none or balanced');
+    recipe = {
+      model, init, lr: num(t.lr, 'lr', init ? 1e-3 : DEFAULT_CONFIG.lr), batch: num(t.batch, 'batch', 32, true),
+      optimizer: { type: 'adamw' as const, weightDecay: num(t.wd, 'wd', 5e-4) },
+      labelSmoothing: num(t['label-smoothing'], 'label-smoothing', DEFAULT_CONFIG.labelSmoothing), classWeights: cw as 'none' | 'balanced',
+      augment: t['no-augment'] ? false as const : augmentFlags(t),
+    };
+  } catch (e) {
+    if (!(e instanceof UsageError) && !/not found/.test((e as Error).message)) throw e;
+    process.stderr.write(`ferkit cv: ${(e as Error).message}\n\n${TRAIN_HELP}`);
+    return 2;
   }
-  const { values: t } = parseArgs({ args: ours, options: TRAIN_FLAGS, strict: true });
-  const init = t.init ? resolveModelPath(t.init) : undefined;
-  // as in `ferkit train`: fine-tuning without --model builds the network the --init file records
-  const model = (!t.model && init ? netConfigOfModel(init) : undefined) ?? presetConfig(t.model ?? 'tiny');
+  const { model } = recipe;
   const train: CvCommandTrain = async (trainDs, _testDs, fold, s) => {
     const dir = mkdtempSync(join(tmpdir(), `ferkit-cv-${fold}-`));
     try {
       const trainer = new Trainer({
-        model, init, epochs: s.epochs ?? 30, seed: s.seed + fold, threads: s.threads ?? 0,
-        lr: t.lr ? Number(t.lr) : init ? 1e-3 : DEFAULT_CONFIG.lr, batch: t.batch ? Number(t.batch) : 32, schedule: 'cosine', warmupEpochs: 1,
+        ...recipe, epochs: s.epochs ?? 30, seed: s.seed + fold, threads: s.threads ?? 0, schedule: 'cosine', warmupEpochs: 1,
       }, { ds: trainDs }, undefined, dir);
       const r = await trainer.run({ hooks: { log: s.log } });
       s.log(`fold ${fold + 1}: trained ${r.epochs} epochs in ${r.seconds.toFixed(0)} s`);

@@ -10,6 +10,7 @@ import { netConfigOfModel, presetConfig } from '../../model/presets.js';
 import { resolveModelPath } from '../../model/registry.js';
 import { Trainer, DEFAULT_CONFIG, summarize, type TrainConfig } from '../../train/trainer.js';
 import { ProgressBar, formatSeconds } from '../progress.js';
+import { UsageError } from './eval.js';
 
 export const TRAIN_HELP = `Usage: ferkit train --data <path> [options]
 
@@ -44,17 +45,16 @@ Run:
   --json                 one JSON object with the result on stdout
 `;
 
-function num(v: string | undefined, name: string, def: number, int = false): number {
+export function num(v: string | undefined, name: string, def: number, int = false): number {
   if (v === undefined) return def;
   const n = Number(v);
   if (!Number.isFinite(n) || (int && !Number.isInteger(n))) throw new UsageError(`--${name} must be a${int ? 'n integer' : ' number'}, got '${v}'`);
   return n;
 }
 
-export class UsageError extends Error {}
 
 /** The augmentation from the per-knob flags, each defaulting to DEFAULT_CONFIG's; ranges checked here so a typo fails before hours of training. */
-function augmentFlags(a: Record<string, string | boolean | undefined>): AugmentOptions {
+export function augmentFlags(a: Record<string, string | boolean | undefined>): AugmentOptions {
   const d = DEFAULT_CONFIG.augment as AugmentOptions;
   const str = (k: string) => a[k] as string | undefined;
   const inRange = (k: string, def: number, lo: number, hi: number) => {
