@@ -4,6 +4,10 @@
  * trainer stored in the file (configuration, epochs, wall time) and the calibration record.
  *
  *   node dist/bench/model-card.js --name tiny [--run runs/tiny-fer2013] [--data ../shared/datasets/fer2013]
+ *
+ * A model trained in stages (a run, then a fine-tuning run started from its best checkpoint with --init)
+ * takes the run folders in order, comma-separated: --run runs/tiny-v2,runs/tiny-v2-ft. Each stage gets a
+ * row with its recipe, epochs and wall time, read from the run folder's config.json and metrics.jsonl.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
@@ -27,9 +31,21 @@ const ten = await evalOf('tencrop');
 writeFileAtomic(join(root, 'models', `${a.name}-confusion.svg`), renderConfusionSvg(plain.confusion, plain.labels, { title: `ferkit ${a.name}: FER2013 PublicTest` }));
 const cfg = m.metadata.trainConfig ? JSON.parse(m.metadata.trainConfig) : {};
 const cal = m.metadata.calibration ? JSON.parse(m.metadata.calibration) : undefined;
-const history = a.run && existsSync(join(root, a.run, 'metrics.jsonl'))
-  ? readFileSync(join(root, a.run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
-const trainSeconds = history.reduce((s: number, h: any) => s + h.seconds, 0);
+const runs = (a.run ?? '').split(',').filter(Boolean);
+const historyOf = (run: string) => existsSync(join(root, run, 'metrics.jsonl'))
+  ? readFileSync(join(root, run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
+const history = runs.length ? historyOf(runs[runs.length - 1]) : [];
+const secondsOf = (h: { seconds: number }[]) => h.reduce((s, e) => s + e.seconds, 0);
+const trainSeconds = runs.reduce((s, r) => s + secondsOf(historyOf(r)), 0);
+const recipe = (c: any) => `${c.optimizer?.type ?? '?'} lr ${c.lr} (${c.schedule} schedule), weight decay ${c.optimizer?.weightDecay}, batch ${c.batch}, label smoothing ${c.labelSmoothing}`;
+const augmentation = (c: any) => (c.augment ? Object.entries(c.augment).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ') : 'none');
+/** one row per stage of a staged model: recipe, epochs, best epoch, wall time */
+const stageRows = runs.length < 2 ? '' : runs.map((r, i) => {
+  const c = JSON.parse(readFileSync(join(root, r, 'config.json'), 'utf8'));
+  const h = historyOf(r);
+  const best = h.reduce((b: any, e: any) => (e.valAcc > (b?.valAcc ?? -1) ? e : b), undefined);
+  return `| stage ${i + 1}${i ? ` (from stage ${i}'s best, \`--init\`)` : ''} | ${recipe(c)}; augmentation ${augmentation(c)}; ${h.length} epochs, best PublicTest ${pct(best?.valAcc ?? 0)} at epoch ${best?.epoch ?? '?'}; ${(secondsOf(h) / 60).toFixed(1)} min |`;
+}).join('\n') + '\n';
 const perClass = plain.labels.map((l) => { const c = plain.perClass[l]; return `| ${l} | ${c.precision.toFixed(3)} | ${c.recall.toFixed(3)} | ${c.f1.toFixed(3)} | ${c.support} |`; });
 const md = `# ferkit ${a.name}
 
@@ -52,11 +68,11 @@ labels, input normalisation and calibration temperature in its metadata). Load i
 | --- | --- |
 | data | FER2013 Training split (28,709 faces); model selection on FER2013 PublicTest (3,589) |
 | protocol | the epoch with the best PublicTest accuracy is kept (so PublicTest is a validation set, not an untouched test set; PrivateTest is not used anywhere) |
-| optimiser | ${cfg.optimizer?.type ?? '?'} lr ${cfg.lr} (${cfg.schedule} schedule), weight decay ${cfg.optimizer?.weightDecay}, batch ${cfg.batch}, label smoothing ${cfg.labelSmoothing} |
-| augmentation | ${cfg.augment ? Object.entries(cfg.augment).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ') : 'none'} |
+${stageRows || `| optimiser | ${recipe(cfg)} |
+| augmentation | ${augmentation(cfg)} |
 | epochs | ${history.length || '?'} trained, best at epoch ${m.metadata.epoch ?? '?'} |
-| seed | ${cfg.seed} |
-| wall time | ${(trainSeconds / 60).toFixed(1)} min of training (plus validation), ${cfg.threads || 'all'} threads |
+`}| seed | ${cfg.seed} |
+| wall time | ${(trainSeconds / 60).toFixed(1)} min of training (plus validation${runs.length > 1 ? `, all ${runs.length} stages` : ''}), ${cfg.threads || 'all'} threads |
 | hardware | ${cpus()[0]?.model ?? 'CPU'}, ${cpus().length} cores, Node ${process.version}, ferkit's WebAssembly engine |
 ${a.extra ? `| note | ${a.extra} |\n` : ''}
 ## FER2013 PublicTest (our evaluation, \`ferkit eval --model ${a.name} --data ../shared/datasets/fer2013 --format fer2013 --split publictest\`)
