@@ -20,6 +20,7 @@ import { BatchIterator, EvalIterator } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
 import { INPUT_MEAN, INPUT_STD } from '../data/normalize.js';
 import { renderCurves } from './curves.js';
+import { fineTuneWeights } from './fine-tune.js';
 
 export interface TrainConfig {
   model: Partial<NetConfig>;
@@ -138,11 +139,9 @@ export class Trainer {
         classWeights: c.classWeights === 'balanced' ? classWeightsFor(ds, trainIdx, K) : undefined },
     });
     if (c.init) {
-      const m = loadModel(c.init);
-      if (JSON.stringify(m.graph) !== JSON.stringify(graph)) {
-        throw new Error(`--init ${c.init}: that model's network differs from the one being trained (same --model/--widths/--units and number of classes needed)`);
-      }
-      session.setWeights(m.weights);
+      const start = fineTuneWeights(graph, session.getWeights(), loadModel(c.init), c.init);
+      if (start.fresh.length) log(`fine-tuning ${c.init} onto ${K} classes (${ds.classes.join(', ')}): a new head (${start.fresh.join(', ')}), every other layer from the file`);
+      session.setWeights(start.weights);
     }
     mkdirSync(this.outDir, { recursive: true });
     const ckptPath = join(this.outDir, 'checkpoint.safetensors');

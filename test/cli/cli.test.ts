@@ -96,6 +96,22 @@ test('ferkit train on a user folder with classes of its own (--custom-classes): 
     assert.equal(r.status, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).epochs, 1);
     assert.deepEqual(JSON.parse(loadModel(join(out, 'best.safetensors')).metadata.labels), ['bored', 'engaged']);
+
+    // fine-tuning the bundled FER2013 model onto those classes: a new 2-way head, every other layer from tiny
+    const ftOut = join(t.dir, 'ft');
+    const ft = run('train', '--data', data, '--format', 'folder', '--custom-classes', '--init', 'tiny', '--val-fraction', '0.25',
+      '--epochs', '1', '--batch', '4', '--lr', '1e-9', '--threads', '1', '--cache-dir', join(t.dir, 'cache'), '--out', ftOut);
+    assert.equal(ft.status, 0, ft.stderr);
+    assert.match(ft.stderr, /onto 2 classes \(bored, engaged\): a new head \(head\.weight, head\.bias\)/);
+    const { paramLayout } = await import('../../src/engine/index.js');
+    const { weightsToTensors } = await import('../../src/engine/model-file.js');
+    const { resolveModelPath } = await import('../../src/model/registry.js');
+    const tensors = (p: string) => { const m = loadModel(p); return weightsToTensors(paramLayout(m.graph), m.weights); };
+    const tuned = tensors(join(ftOut, 'last.safetensors')), tiny = tensors(resolveModelPath('tiny'));
+    assert.deepEqual(tuned['head.weight'].shape, [2, 128, 3, 3]);
+    // lr 1e-9 for one step: the body is still tiny's to float precision, so it was copied, not re-initialised
+    const a = tuned['body.3.c2.1.weight'].data, b = tiny['body.3.c2.1.weight'].data;
+    assert.ok(a.every((v, i) => Math.abs(v - b[i]) < 1e-5));
   } finally { await t.cleanup(); }
 });
 

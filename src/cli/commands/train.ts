@@ -25,7 +25,8 @@ Data:
   --custom-classes       folder: class folders need not be expressions (e.g. engaged/, bored/): each is a class
 Model:
   --model NAME           tiny | base (default tiny)
-  --init MODEL           fine-tune: start from a model file or bundled name (its network, unless --model/--widths)
+  --init MODEL           fine-tune from a model file or bundled name (its network, unless --model/--widths;
+                         with other classes, e.g. --custom-classes, a new head on its layers)
   --widths LIST          e.g. 16,32,64,128 (overrides --model)  --units N
   --dropout P            dropout before the head
   --conv sepconv|conv    --activation pre|post   --no-residual   (ablation variants)

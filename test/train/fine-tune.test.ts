@@ -1,0 +1,34 @@
+// Fine-tuning starts: same network -> the file's weights; other classes -> all but the head; other body -> a clear error.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { initParams, paramLayout } from '../../src/engine/index.js';
+import { weightsToTensors } from '../../src/engine/model-file.js';
+import { buildReferenceNet } from '../../src/model/reference-net.js';
+import { fineTuneWeights } from '../../src/train/fine-tune.js';
+
+const net = (classes: number, widths = [4, 8, 8, 8]) => buildReferenceNet({ widths, units: 1, classes, stem: 4, inputSize: 16 });
+const weights = (g: ReturnType<typeof net>, seed: number) => initParams(paramLayout(g), seed);
+
+test('fineTuneWeights: the same network takes the file weights unchanged', () => {
+  const g = net(7), file = weights(g, 1);
+  const r = fineTuneWeights(g, weights(g, 2), { graph: g, weights: file }, 'x');
+  assert.equal(r.weights, file);
+  assert.deepEqual(r.fresh, []);
+});
+
+test('fineTuneWeights: other classes keep a fresh head and copy every other tensor', () => {
+  const from = net(7), to = net(3);
+  const file = weights(from, 1), fresh = weights(to, 2);
+  const r = fineTuneWeights(to, fresh, { graph: from, weights: file }, 'x');
+  assert.deepEqual(r.fresh.sort(), ['head.bias', 'head.weight']);
+  const got = weightsToTensors(paramLayout(to), r.weights), src = weightsToTensors(paramLayout(from), file), init = weightsToTensors(paramLayout(to), fresh);
+  for (const [name, t] of Object.entries(got)) {
+    const want = name.startsWith('head.') ? init[name] : src[name];
+    assert.deepEqual(Array.from(t.data), Array.from(want.data), name);
+  }
+});
+
+test('fineTuneWeights: a different body is refused with what to do', () => {
+  assert.throws(() => fineTuneWeights(net(7), weights(net(7), 1), { graph: net(7, [4, 8, 8, 16]), weights: weights(net(7, [4, 8, 8, 16]), 1) }, 'm.safetensors'),
+    /--init m\.safetensors: that model's network differs.*leave them out to take the file's/);
+});
