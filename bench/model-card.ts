@@ -34,15 +34,16 @@ const cal = m.metadata.calibration ? JSON.parse(m.metadata.calibration) : undefi
 const runs = (a.run ?? '').split(',').filter(Boolean);
 const historyOf = (run: string) => existsSync(join(root, run, 'metrics.jsonl'))
   ? readFileSync(join(root, run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
-const history = runs.length ? historyOf(runs[runs.length - 1]) : [];
+const histories = runs.map(historyOf);
+const history = histories[histories.length - 1] ?? [];
 const secondsOf = (h: { seconds: number }[]) => h.reduce((s, e) => s + e.seconds, 0);
-const trainSeconds = runs.reduce((s, r) => s + secondsOf(historyOf(r)), 0);
+const trainSeconds = histories.reduce((s, h) => s + secondsOf(h), 0);
 const recipe = (c: any) => `${c.optimizer?.type ?? '?'} lr ${c.lr} (${c.schedule} schedule), weight decay ${c.optimizer?.weightDecay}, batch ${c.batch}, label smoothing ${c.labelSmoothing}`;
 const augmentation = (c: any) => (c.augment ? Object.entries(c.augment).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ') : 'none');
 /** one row per stage of a staged model: recipe, epochs, best epoch, wall time */
 const stageRows = runs.length < 2 ? '' : runs.map((r, i) => {
   const c = JSON.parse(readFileSync(join(root, r, 'config.json'), 'utf8'));
-  const h = historyOf(r);
+  const h = histories[i];
   const best = h.reduce((b: any, e: any) => (e.valAcc > (b?.valAcc ?? -1) ? e : b), undefined);
   return `| stage ${i + 1}${i ? ` (from stage ${i}'s best, \`--init\`)` : ''} | ${recipe(c)}; augmentation ${augmentation(c)}; ${h.length} epochs, best PublicTest ${pct(best?.valAcc ?? 0)} at epoch ${best?.epoch ?? '?'}; ${(secondsOf(h) / 60).toFixed(1)} min |`;
 }).join('\n') + '\n';

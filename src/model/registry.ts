@@ -5,6 +5,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadModel } from '../engine/node/files.js';
+import type { NetConfig } from './reference-net.js';
 
 /** The nearest folder upwards from this module that holds a package.json (ferkit's root). */
 export function packageRoot(): string {
@@ -39,4 +41,15 @@ export function resolveModelPath(nameOrPath: string): string {
   const names = bundledModelNames();
   const list = names.length ? `bundled models: ${names.join(', ')}` : 'no bundled models are installed';
   throw new Error(`model '${nameOrPath}' not found: not a file (${resolve(nameOrPath)}) nor a bundled model name (${list})`);
+}
+
+/**
+ * The network settings a trained model file records (its `netConfig` metadata, written by the trainer),
+ * so fine-tuning `--init base` builds base's network without also being told `--model base`.
+ * undefined for a file that does not record them.
+ */
+export function netConfigOfModel(path: string): Partial<NetConfig> | undefined {
+  const raw = loadModel(path).metadata.netConfig;
+  if (!raw) return undefined;
+  try { return JSON.parse(raw) as Partial<NetConfig>; } catch { return undefined; }
 }

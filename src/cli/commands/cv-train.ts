@@ -9,12 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInferenceSession } from '../../engine/index.js';
 import { spawnNodeWorker, defaultThreads } from '../../engine/node/index.js';
-import { netConfigOfModel, presetConfig } from '../../model/presets.js';
 import { resolveModelPath } from '../../model/registry.js';
 import { Trainer, DEFAULT_CONFIG } from '../../train/trainer.js';
 import { cvCommand, type CvCommandTrain } from './cv.js';
-import { UsageError } from './eval.js';
-import { augmentFlags, num } from './train.js';
+import { augmentFlags, classWeightsFlag, networkFlags, num } from './train.js';
 
 /**
  * Trainer flags that `ferkit cv` adds to the driver's own (see `ferkit cv --help`): the network, and the
@@ -50,19 +48,14 @@ export async function cvTrainCommand(argv: string[]): Promise<number> {
   try {
     const { values: t } = parseArgs({ args: ours, options: TRAIN_FLAGS, strict: true });
     const init = t.init ? resolveModelPath(t.init) : undefined;
-    // as in `ferkit train`: fine-tuning without --model builds the network the --init file records
-    const model = { ...((!t.model && init ? netConfigOfModel(init) : undefined) ?? presetConfig(t.model ?? 'tiny')) };
-    if (t.dropout !== undefined) model.dropout = num(t.dropout, 'dropout', 0);
-    const cw = t['class-weights'] ?? 'none';
-    if (cw !== 'none' && cw !== 'balanced') throw new UsageError('--class-weights must be none or balanced');
     recipe = {
-      model, init, lr: num(t.lr, 'lr', init ? 1e-3 : DEFAULT_CONFIG.lr), batch: num(t.batch, 'batch', 32, true),
+      model: networkFlags(t, init), init, lr: num(t.lr, 'lr', init ? 1e-3 : DEFAULT_CONFIG.lr), batch: num(t.batch, 'batch', 32, true),
       optimizer: { type: 'adamw' as const, weightDecay: num(t.wd, 'wd', 5e-4) },
-      labelSmoothing: num(t['label-smoothing'], 'label-smoothing', DEFAULT_CONFIG.labelSmoothing), classWeights: cw as 'none' | 'balanced',
+      labelSmoothing: num(t['label-smoothing'], 'label-smoothing', DEFAULT_CONFIG.labelSmoothing), classWeights: classWeightsFlag(t),
       augment: t['no-augment'] ? false as const : augmentFlags(t),
     };
   } catch (e) {
-    if (!(e instanceof UsageError) && !/not found/.test((e as Error).message)) throw e;
+    // every error here is about an argument (a bad value, an --init file that is missing or unreadable)
     process.stderr.write(`ferkit cv: ${(e as Error).message}\n\n${TRAIN_HELP}`);
     return 2;
   }

@@ -5,9 +5,10 @@
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { homedir } from 'node:os';
-import { loadDatasetCached, stratifiedHoldout, DATASET_FORMATS, type DatasetFormat, type Dataset, type AugmentOptions } from '../../data/index.js';
-import { netConfigOfModel, presetConfig } from '../../model/presets.js';
-import { resolveModelPath } from '../../model/registry.js';
+import { loadDatasetCached, stratifiedHoldout, DATASET_FORMATS, type DatasetFormat, type Dataset, type AugmentOptions, type LoadDatasetOptions } from '../../data/index.js';
+import { presetConfig } from '../../model/presets.js';
+import { netConfigOfModel, resolveModelPath } from '../../model/registry.js';
+import type { NetConfig } from '../../model/reference-net.js';
 import { Trainer, DEFAULT_CONFIG, summarize, type TrainConfig } from '../../train/trainer.js';
 import { ProgressBar, formatSeconds } from '../progress.js';
 import { UsageError } from './eval.js';
@@ -53,9 +54,8 @@ export function num(v: string | undefined, name: string, def: number, int = fals
   return n;
 }
 
-
 /** The augmentation from the per-knob flags, each defaulting to DEFAULT_CONFIG's; ranges checked here so a typo fails before hours of training. */
-export function augmentFlags(a: Record<string, string | boolean | undefined>): AugmentOptions {
+export function augmentFlags(a: Flags): AugmentOptions {
   const d = DEFAULT_CONFIG.augment as AugmentOptions;
   const str = (k: string) => a[k] as string | undefined;
   const inRange = (k: string, def: number, lo: number, hi: number) => {
@@ -76,6 +76,31 @@ export function augmentFlags(a: Record<string, string | boolean | undefined>): A
   };
 }
 
+type Flags = Record<string, string | boolean | undefined>;
+
+/**
+ * The network from --model/--widths/--units/--dropout/--conv/--activation/--no-residual. Fine-tuning with
+ * no --model/--widths starts from the network the --init file records, so `--init base` is enough.
+ */
+export function networkFlags(a: Flags, initPath: string | undefined): Partial<NetConfig> {
+  const str = (k: string) => a[k] as string | undefined;
+  const recorded = initPath && !a.model && !a.widths ? netConfigOfModel(initPath) : undefined;
+  const model = { ...(recorded ?? presetConfig(str('model') ?? 'tiny')) };
+  if (a.widths) model.widths = str('widths')!.split(',').map((w) => num(w, 'widths', 0, true));
+  if (a.units) model.units = num(str('units'), 'units', 1, true);
+  if (a.dropout) model.dropout = num(str('dropout'), 'dropout', 0);
+  if (a.conv) { if (a.conv !== 'sepconv' && a.conv !== 'conv') throw new UsageError('--conv must be sepconv or conv'); model.conv = a.conv; }
+  if (a.activation) { if (a.activation !== 'pre' && a.activation !== 'post') throw new UsageError('--activation must be pre or post'); model.activation = a.activation; }
+  if (a['no-residual']) model.residual = false;
+  return model;
+}
+
+export function classWeightsFlag(a: Flags): 'none' | 'balanced' {
+  const cw = a['class-weights'] ?? 'none';
+  if (cw !== 'none' && cw !== 'balanced') throw new UsageError('--class-weights must be none or balanced');
+  return cw;
+}
+
 export function parseTrainArgs(argv: string[]) {
   const { values: a } = parseArgs({ args: argv, strict: true, options: {
     data: { type: 'string' }, format: { type: 'string', default: 'fer2013' }, split: { type: 'string' },
@@ -94,22 +119,13 @@ export function parseTrainArgs(argv: string[]) {
   if (!a.data) throw new UsageError('--data is required (a dataset folder or CSV)');
   const fmt = a.format as DatasetFormat;
   if (!(DATASET_FORMATS as readonly string[]).includes(fmt)) throw new UsageError(`--format must be one of ${DATASET_FORMATS.join(', ')}, got '${a.format}'`);
-  // fine-tuning with no --model/--widths: the network the --init file records (so --init base is enough)
   const initPath = a.init ? resolveModelPath(a.init) : undefined;
-  const recorded = initPath && !a.model && !a.widths ? netConfigOfModel(initPath) : undefined;
-  const model = { ...(recorded ?? presetConfig(a.model ?? 'tiny')) };
-  if (a.widths) model.widths = a.widths.split(',').map((w) => num(w, 'widths', 0, true));
-  if (a.units) model.units = num(a.units, 'units', 1, true);
-  if (a.dropout) model.dropout = num(a.dropout, 'dropout', 0);
-  if (a.conv) { if (a.conv !== 'sepconv' && a.conv !== 'conv') throw new UsageError('--conv must be sepconv or conv'); model.conv = a.conv; }
-  if (a.activation) { if (a.activation !== 'pre' && a.activation !== 'post') throw new UsageError('--activation must be pre or post'); model.activation = a.activation; }
-  if (a['no-residual']) model.residual = false;
+  const model = networkFlags(a, initPath);
   const opt = (a.optimizer ?? 'adamw') as 'sgd' | 'adam' | 'adamw';
   if (!['sgd', 'adam', 'adamw'].includes(opt)) throw new UsageError(`--optimizer must be sgd, adam or adamw, got '${opt}'`);
   const schedule = (a.schedule ?? DEFAULT_CONFIG.schedule) as TrainConfig['schedule'];
   if (!['onecycle', 'cosine', 'step', 'plateau', 'constant'].includes(schedule)) throw new UsageError(`--schedule must be onecycle, cosine, step, plateau or constant`);
-  const cw = a['class-weights'] ?? 'none';
-  if (cw !== 'none' && cw !== 'balanced') throw new UsageError('--class-weights must be none or balanced');
+  const cw = classWeightsFlag(a);
   const seed = num(a.seed, 'seed', 1, true);
   const augment = a['no-augment'] ? false as const : augmentFlags(a);
   const config: Partial<TrainConfig> = {
@@ -147,7 +163,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (args.help) { process.stdout.write(TRAIN_HELP); return 0; }
   const say = (m: string) => { if (!args.json) console.error(m); };
   const bar = new ProgressBar(!args.json);
-  const load = async (o: { format: DatasetFormat; path: string; split?: string; keepContempt?: boolean; allowCustomClasses?: boolean }, what: string): Promise<Dataset> => {
+  const load = async (o: LoadDatasetOptions, what: string): Promise<Dataset> => {
     say(`loading ${what}: ${o.path}${o.split ? ` (${o.split})` : ''}`);
     const ds = await loadDatasetCached({ ...o, onProgress: (d, t) => bar.update(d / t, `decoding ${d}/${t}`) }, args.cacheDir,
       (e) => say(e.hit ? `  from cache (${e.ms.toFixed(0)} ms)` : `  decoded and cached (${(e.ms / 1000).toFixed(1)} s)`));
