@@ -51,6 +51,11 @@ export interface TrainSpec {
   labelSmoothing?: number;
   /** per-class loss weights (length = number of classes) */
   classWeights?: number[];
+  /**
+   * train against a target distribution per sample, written into the session's `trainTargets` before each
+   * step (labelSmoothing is then the caller's to mix in), instead of against the labels alone
+   */
+  softTargets?: boolean;
 }
 
 export interface Plan {
@@ -66,6 +71,8 @@ export interface Plan {
   prob: number;
   lossOut: number;
   classWeights: number;
+  /** float[N][K] target distributions (train plans with softTargets; 0 otherwise) */
+  targets: number;
   inputSize: number;
   classes: number;
   /** optimizer state blocks (train plans) */
@@ -188,7 +195,7 @@ export function buildPlan(m: Memory, g: Graph, batch: number, mode: 'train' | 'e
   const classes = numel(out);
   const plan: Plan = {
     batch: N, mode, forward, update: [], input: act[0], logits: act[g.output], labels: 0, prob: 0, lossOut: 0,
-    classWeights: 0, inputSize: numel(shapes[0]), classes, state: [],
+    classWeights: 0, targets: 0, inputSize: numel(shapes[0]), classes, state: [],
   };
   if (!isTrain) return plan;
   if (!train) throw new Error('buildPlan: a train plan needs a TrainSpec');
@@ -207,11 +214,13 @@ export function buildPlan(m: Memory, g: Graph, batch: number, mode: 'train' | 'e
   }
   const dlogits = pool.take(size(g.output));
   grad[g.output] = dlogits;
+  if (train.softTargets) plan.targets = arena.allocF32(N * classes);
   {
-    const { logits, labels, prob, lossOut, classWeights } = plan;
+    const { logits, labels, prob, lossOut, classWeights, targets } = plan;
     const smoothing = train.labelSmoothing ?? 0, sc = m.scalars;
-    update.push(op('softmax_ce', N, (s, e) =>
-      k.softmax_ce(logits, labels, classWeights, prob, dlogits, lossOut, N, classes, smoothing, sc[Scalar.GRAD_SCALE], s, e)));
+    update.push(train.softTargets
+      ? op('softmax_ce_soft', N, (s, e) => k.softmax_ce_soft(logits, targets, labels, classWeights, prob, dlogits, lossOut, N, classes, sc[Scalar.GRAD_SCALE], s, e))
+      : op('softmax_ce', N, (s, e) => k.softmax_ce(logits, labels, classWeights, prob, dlogits, lossOut, N, classes, smoothing, sc[Scalar.GRAD_SCALE], s, e)));
   }
 
   // ---- backward, in reverse node order ----

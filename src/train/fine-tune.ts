@@ -24,22 +24,45 @@ function bodyKey(g: Graph): string {
 
 export interface FineTuneStart {
   weights: Weights;
-  /** names of the tensors that kept their fresh initialisation (the head's, when the classes differ) */
+  /** names of the tensors that kept their fresh initialisation (the head's, when no class carries over) */
   fresh: string[];
+  /** classes whose head outputs come from the file (matched by label); the head's other outputs start fresh */
+  carried: string[];
 }
 
-export function fineTuneWeights(graph: Graph, freshWeights: Weights, init: { graph: Graph; weights: Weights }, initPath: string): FineTuneStart {
-  if (JSON.stringify(init.graph) === JSON.stringify(graph)) return { weights: init.weights, fresh: [] };
+/**
+ * Starting weights for training `graph` (classes `labels`) from a model file. Every tensor but the head's
+ * comes from the file; the head's outputs are matched by class name, so a class the file knows keeps what
+ * it learned (CK+ with contempt as an 8th class keeps the seven FER2013 outputs, a reordered class list
+ * is followed) and only new classes start fresh.
+ */
+export function fineTuneWeights(graph: Graph, freshWeights: Weights, init: { graph: Graph; weights: Weights; labels?: string[] }, initPath: string,
+  labels?: string[]): FineTuneStart {
+  const sameLabels = !labels || !init.labels || labels.join('\n') === init.labels.join('\n');
+  if (JSON.stringify(init.graph) === JSON.stringify(graph) && sameLabels) return { weights: init.weights, fresh: [], carried: labels ?? init.labels ?? [] };
   if (bodyKey(init.graph) !== bodyKey(graph)) {
     throw new Error(`--init ${initPath}: that model's network differs from the one being trained (use the same --model/--widths/--units/--dropout, or leave them out to take the file's)`);
   }
   const from = weightsToTensors(paramLayout(init.graph), init.weights);
   const to = weightsToTensors(paramLayout(graph), freshWeights);
+  const head = graph.nodes[headIndex(graph)].name + '.';
+  // head output k of the new network <- output rows[k] of the file's (-1: fresh)
+  const rows = (labels ?? []).map((l) => init.labels?.indexOf(l) ?? -1);
+  const carried = (labels ?? []).filter((_, k) => rows[k] >= 0);
   const fresh: string[] = [];
   for (const [name, t] of Object.entries(to)) {
     const src = from[name];
-    if (src && src.shape.join() === t.shape.join()) to[name] = src;
-    else fresh.push(name);
+    if (!src) { fresh.push(name); continue; }
+    if (!name.startsWith(head)) {
+      if (src.shape.join() !== t.shape.join()) throw new Error(`--init ${initPath}: tensor ${name} has shape [${src.shape}] in the file, [${t.shape}] here`);
+      to[name] = src;
+      continue;
+    }
+    if (!carried.length) { fresh.push(name); continue; }
+    // output channels are the first dimension of every head tensor (weight [K, ...], bias [K])
+    const per = t.data.length / t.shape[0], data = Float32Array.from(t.data);
+    rows.forEach((j, k) => { if (j >= 0) data.set(src.data.subarray(j * per, (j + 1) * per), k * per); });
+    to[name] = { shape: t.shape, data };
   }
-  return { weights: tensorsToWeights(paramLayout(graph), to), fresh };
+  return { weights: tensorsToWeights(paramLayout(graph), to), fresh, carried };
 }

@@ -5,7 +5,8 @@
  * as an uninterrupted one.
  *
  * Run folder: config.json, metrics.jsonl (one line per epoch), checkpoint.safetensors (latest, for
- * --resume), best.safetensors (best validation accuracy: a model file), curves.svg.
+ * --resume), best.safetensors (best validation accuracy: a model file), curves.svg, and with `swaEpochs`
+ * swa.safetensors (the weights averaged over the last epochs).
  */
 import { existsSync, readFileSync, mkdirSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ import type { Dataset } from '../data/dataset.js';
 import { INPUT_MEAN, INPUT_STD } from '../data/normalize.js';
 import { renderCurves } from './curves.js';
 import { fineTuneWeights } from './fine-tune.js';
+import { checkDistillConfig, mixTargets, teacherProbabilities, type DistillConfig } from './distill.js';
 
 export interface TrainConfig {
   model: Partial<NetConfig>;
@@ -42,13 +44,22 @@ export interface TrainConfig {
   patience: number;
   /** fine-tune: start from this model file's weights (same architecture and classes) instead of random */
   init?: string;
+  /**
+   * Stochastic weight averaging (Izmailov et al. 2018): average the weights at the end of each of the
+   * last `swaEpochs` epochs (0 = off), recompute BatchNorm statistics for the average, and write it as
+   * swa.safetensors. The average sits in a wider part of the loss surface than any one epoch's weights,
+   * and it does not depend on which epoch happened to score best on the validation set.
+   */
+  swaEpochs: number;
+  /** learn from teachers' probabilities as well as the labels (see distill.ts) */
+  distill?: DistillConfig;
 }
 
 export const DEFAULT_CONFIG: TrainConfig = {
   model: {}, epochs: 60, batch: 64, optimizer: { type: 'adamw', weightDecay: 5e-4 }, lr: 3e-3, schedule: 'onecycle',
   warmupEpochs: 2, labelSmoothing: 0.1, classWeights: 'none',
   augment: { shift: 4, flip: true, rotate: 10, scale: [0.9, 1.1], brightness: 0.2, contrast: 0.2, erase: 0.25 },
-  seed: 1, threads: 0, patience: 0,
+  seed: 1, threads: 0, patience: 0, swaEpochs: 0,
 };
 
 export interface EpochRecord {
@@ -68,6 +79,8 @@ export interface TrainHooks {
   onProgress?: (p: ProgressInfo) => void;
   onEpoch?: (r: EpochRecord) => void;
   log?: (msg: string) => void;
+  /** distillation: teacher images done of total, before training starts */
+  onTeacherProgress?: (done: number, total: number) => void;
 }
 
 interface CheckpointState {
@@ -82,7 +95,12 @@ interface CheckpointState {
   /** running sums of the partial epoch */
   partial: { loss: number; correct: number; seen: number; seconds: number };
   elapsedSeconds: number;
+  /** epochs averaged so far into the SWA weights (stored beside the checkpoint's weights) */
+  swaCount?: number;
 }
+
+/** Batches run, at learning rate 0, to recompute BatchNorm statistics for averaged weights (see averageBatchNorm). */
+const BN_BURN_IN = 50, BN_AVERAGE = 200;
 
 export interface TrainResult {
   interrupted: boolean;
@@ -94,6 +112,8 @@ export interface TrainResult {
   params: number;
   weights: Weights;
   outDir: string;
+  /** with swaEpochs: how many epochs were averaged and the average's validation accuracy (null without validation) */
+  swa?: { epochs: number; valAcc: number | null; valLoss: number | null };
 }
 
 function classWeightsFor(ds: Dataset, indices: Int32Array, K: number): number[] {
@@ -115,6 +135,10 @@ export class Trainer {
       if (!(Number.isInteger(v) && v > 0)) throw new Error(`train: ${k} must be a positive integer, got ${v}`);
     }
     if (!(c.lr > 0)) throw new Error(`train: lr must be > 0, got ${c.lr}`);
+    if (c.distill) checkDistillConfig(c.distill);
+    if (!(Number.isInteger(c.swaEpochs) && c.swaEpochs >= 0 && c.swaEpochs <= c.epochs)) {
+      throw new Error(`train: swaEpochs must be an integer from 0 to epochs (${c.epochs}), got ${c.swaEpochs}`);
+    }
   }
 
   /** Ask the loop to stop after the current step; it writes a checkpoint first (Ctrl-C). */
@@ -135,12 +159,23 @@ export class Trainer {
     const threads = c.threads > 0 ? c.threads : defaultThreads();
     const session = await Session.create({
       graph, threads, spawn: spawnNodeWorker, trainBatch: c.batch, inferBatches: [c.batch * 4], seed: c.seed,
-      train: { optimizer: c.optimizer, labelSmoothing: c.labelSmoothing,
+      train: { optimizer: c.optimizer, labelSmoothing: c.labelSmoothing, softTargets: Boolean(c.distill),
         classWeights: c.classWeights === 'balanced' ? classWeightsFor(ds, trainIdx, K) : undefined },
     });
+    let teacher: Float32Array | undefined;
+    if (c.distill) {
+      log(`distillation: computing the probabilities of ${c.distill.teachers.join(' + ')} on ${trainIdx.length} training images`);
+      const t = performance.now();
+      teacher = await teacherProbabilities(ds, trainIdx, c.distill, threads, hooks.onTeacherProgress);
+      log(`distillation: teacher probabilities ready in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+    }
     if (c.init) {
-      const start = fineTuneWeights(graph, session.getWeights(), loadModel(c.init), c.init);
+      const file = loadModel(c.init);
+      const fileLabels = file.metadata.labels ? JSON.parse(file.metadata.labels) as string[] : undefined;
+      const start = fineTuneWeights(graph, session.getWeights(), { ...file, labels: fileLabels }, c.init, ds.classes);
+      const newClasses = ds.classes.filter((l) => !start.carried.includes(l));
       if (start.fresh.length) log(`fine-tuning ${c.init} onto ${K} classes (${ds.classes.join(', ')}): a new head (${start.fresh.join(', ')}), every other layer from the file`);
+      else if (newClasses.length) log(`fine-tuning ${c.init} onto ${K} classes: the head's outputs for ${start.carried.join(', ')} from the file, new for ${newClasses.join(', ')}`);
       session.setWeights(start.weights);
     }
     mkdirSync(this.outDir, { recursive: true });
@@ -148,8 +183,10 @@ export class Trainer {
     const metricsPath = join(this.outDir, 'metrics.jsonl');
     let st: CheckpointState = { epoch: 0, batch: 0, step: 0, bestAcc: -1, bestEpoch: -1, history: [],
       partial: { loss: 0, correct: 0, seen: 0, seconds: 0 }, elapsedSeconds: 0 };
+    // running mean of the weights at the ends of the SWA epochs (float32, so a resumed run reproduces it exactly)
+    let swaMean: Float32Array | undefined;
     if (opts.resume && existsSync(ckptPath)) {
-      st = this.loadCheckpoint(ckptPath, session, schedule);
+      ({ st, swaMean } = this.loadCheckpoint(ckptPath, session, schedule));
       log(`resuming from ${ckptPath}: epoch ${st.epoch + 1}, batch ${st.batch}, step ${st.step}`);
       // metrics.jsonl may hold epochs logged after the checkpoint was written: rewrite it from the checkpoint
       writeFileAtomic(metricsPath, st.history.map((r) => JSON.stringify(r) + '\n').join(''));
@@ -160,8 +197,8 @@ export class Trainer {
     const params = countParams(graph);
     const t0 = performance.now() / 1000 - st.elapsedSeconds;
     let stepsThisRun = 0;
-    const result = (interrupted: boolean): TrainResult => ({ interrupted, epochs: st.history.length, bestAcc: st.bestAcc, bestEpoch: st.bestEpoch,
-      history: st.history, seconds: performance.now() / 1000 - t0, params, weights: session.getWeights(), outDir: this.outDir });
+    const result = (interrupted: boolean, swa?: TrainResult['swa']): TrainResult => ({ interrupted, epochs: st.history.length, bestAcc: st.bestAcc, bestEpoch: st.bestEpoch,
+      history: st.history, seconds: performance.now() / 1000 - t0, params, weights: session.getWeights(), outDir: this.outDir, swa });
 
     try {
       for (; st.epoch < c.epochs; st.epoch++, st.batch = 0) {
@@ -171,11 +208,12 @@ export class Trainer {
           if (this.stopRequested || (opts.stopAfterSteps !== undefined && stepsThisRun >= opts.stopAfterSteps)) {
             st.partial.seconds = performance.now() / 1000 - epochStart;
             st.elapsedSeconds = performance.now() / 1000 - t0;
-            this.saveCheckpoint(ckptPath, session, st, schedule);
+            this.saveCheckpoint(ckptPath, session, st, schedule, swaMean);
             log(`stopped: checkpoint written to ${ckptPath} (epoch ${st.epoch + 1}, batch ${st.batch})`);
             return result(true);
           }
           it.fill(st.batch, session.trainInput, session.trainLabels, augmenter);
+          if (teacher) mixTargets(session.trainTargets, session.trainLabels, it.batchIndices(st.batch), teacher, K, c.distill!.weight, c.labelSmoothing);
           const lr = schedule.lr(st.step);
           const r = session.trainStep(lr);
           st.step++; stepsThisRun++;
@@ -202,9 +240,16 @@ export class Trainer {
           this.saveModelFile(join(this.outDir, 'best.safetensors'), session, graph, st, ds.classes, params);
         }
         writeFileAtomic(join(this.outDir, 'curves.svg'), renderCurves(st.history));
+        if (st.epoch + 1 > c.epochs - c.swaEpochs) {
+          const w = session.getWeights().trainable;
+          const k = (st.swaCount ?? 0) + 1;
+          if (!swaMean) swaMean = new Float32Array(w.length);
+          for (let i = 0; i < w.length; i++) swaMean[i] += (w[i] - swaMean[i]) / k;
+          st.swaCount = k;
+        }
         st.elapsedSeconds = performance.now() / 1000 - t0;
         // checkpoint at the boundary: the next epoch starts at batch 0
-        this.saveCheckpoint(ckptPath, session, { ...st, epoch: st.epoch + 1, batch: 0 }, schedule);
+        this.saveCheckpoint(ckptPath, session, { ...st, epoch: st.epoch + 1, batch: 0 }, schedule, swaMean);
         if (c.patience > 0 && st.epoch + 1 - st.bestEpoch >= c.patience) {
           log(`early stop: no improvement in validation accuracy for ${c.patience} epochs (best ${(st.bestAcc * 100).toFixed(2)}% at epoch ${st.bestEpoch})`);
           st.epoch++;
@@ -212,7 +257,19 @@ export class Trainer {
         }
       }
       this.saveModelFile(join(this.outDir, 'last.safetensors'), session, graph, st, ds.classes, params);
-      return result(false);
+      if (!swaMean || !st.swaCount) return result(false);
+      const last = session.getWeights();
+      session.setWeights({ trainable: swaMean, buffers: last.buffers });
+      log(`weight averaging: ${st.swaCount} epoch(s) averaged; recomputing BatchNorm statistics`);
+      this.averageBatchNorm(session, it, augmenter, c.epochs);
+      const v = this.val ? this.validate(session, this.val.ds, this.val.indices) : undefined;
+      const swa = { epochs: st.swaCount, valAcc: v?.acc ?? null, valLoss: v?.loss ?? null };
+      this.saveModelFile(join(this.outDir, 'swa.safetensors'), session, graph, st, ds.classes, params,
+        { epoch: `swa ${c.epochs - st.swaCount + 1}-${c.epochs}`, valAcc: String(v?.acc ?? '') });
+      if (v) log(`weight averaging: validation accuracy ${(v.acc * 100).toFixed(2)}% (best single epoch ${(st.bestAcc * 100).toFixed(2)}% at epoch ${st.bestEpoch}); written to swa.safetensors`);
+      const r = result(false, swa);
+      session.setWeights(last);
+      return { ...r, weights: last };
     } finally {
       await session.close();
     }
@@ -227,6 +284,33 @@ export class Trainer {
       case 'plateau': return { type: 'plateau', patience: 5, factor: 0.2, mode: 'max' };
       default: return { type: 'constant' };
     }
+  }
+
+  /**
+   * BatchNorm running statistics for the weights now in the session (averaged weights never ran forward,
+   * so the statistics they carry belong to other weights): training-mode passes over augmented training
+   * batches at learning rate 0, which move only the running statistics. The engine keeps them as
+   * exponential moving averages (momentum 0.1), so the first BN_BURN_IN batches wash out the old values
+   * and the mean of the next BN_AVERAGE batches' values is kept: a mean over about 13k images rather
+   * than the last few batches.
+   */
+  private averageBatchNorm(session: Session, it: BatchIterator, augmenter: Augmenter | undefined, epoch: number): void {
+    it.setEpoch(epoch);
+    const total = Math.min(BN_BURN_IN + BN_AVERAGE, it.batchesPerEpoch * 4);
+    const burnIn = Math.min(BN_BURN_IN, total >> 1);
+    let mean: Float64Array | undefined, n = 0;
+    for (let b = 0; b < total; b++) {
+      if (b > 0 && b % it.batchesPerEpoch === 0) it.setEpoch(epoch + b / it.batchesPerEpoch);
+      it.fill(b % it.batchesPerEpoch, session.trainInput, session.trainLabels, augmenter);
+      session.trainStep(0);
+      if (b < burnIn) continue;
+      const buf = session.getWeights().buffers;
+      if (!mean) mean = new Float64Array(buf.length);
+      n++;
+      for (let i = 0; i < buf.length; i++) mean[i] += (buf[i] - mean[i]) / n;
+    }
+    const w = session.getWeights();
+    if (mean) session.setWeights({ trainable: w.trainable, buffers: Float32Array.from(mean) });
   }
 
   /** Accuracy and mean NLL on a dataset with inference-mode BatchNorm. */
@@ -252,24 +336,26 @@ export class Trainer {
     return { acc: correct / n, loss: loss / n };
   }
 
-  private saveModelFile(path: string, s: Session, graph: ReturnType<typeof buildReferenceNet>, st: CheckpointState, labels: string[], params: number): void {
+  private saveModelFile(path: string, s: Session, graph: ReturnType<typeof buildReferenceNet>, st: CheckpointState, labels: string[], params: number,
+    override: { epoch?: string; valAcc?: string } = {}): void {
     saveModel(path, { graph, weights: s.getWeights(), metadata: {
       labels: JSON.stringify(labels), input: JSON.stringify({ size: this.train.ds.size, channels: 1, mean: INPUT_MEAN, std: INPUT_STD }),
-      netConfig: JSON.stringify(this.config.model), epoch: String(st.epoch + 1), params: String(params),
-      valAcc: String(st.bestAcc), trainConfig: JSON.stringify(this.config),
+      netConfig: JSON.stringify(this.config.model), epoch: override.epoch ?? String(st.epoch + 1), params: String(params),
+      valAcc: override.valAcc ?? String(st.bestAcc), trainConfig: JSON.stringify(this.config),
     } });
   }
 
-  private saveCheckpoint(path: string, s: Session, st: CheckpointState, schedule: LrSchedule): void {
+  private saveCheckpoint(path: string, s: Session, st: CheckpointState, schedule: LrSchedule, swaMean?: Float32Array): void {
     const layout = paramLayout(s.spec.graph);
     const tensors = weightsToTensors(layout, s.getWeights());
     const opt = s.getOptimizerState();
     opt.state.forEach((a, i) => { tensors[`__optimizer.${i}`] = { shape: [a.length], data: a }; });
+    if (swaMean) tensors.__swa = { shape: [swaMean.length], data: swaMean };
     const state = { ...st, step: opt.step, plateau: schedule.state, config: this.config };
     writeFileAtomic(path, encodeSafetensors(tensors, { ferkit_graph: JSON.stringify(s.spec.graph), ferkit_checkpoint: JSON.stringify(state) }));
   }
 
-  private loadCheckpoint(path: string, s: Session, schedule: LrSchedule): CheckpointState {
+  private loadCheckpoint(path: string, s: Session, schedule: LrSchedule): { st: CheckpointState; swaMean?: Float32Array } {
     const bytes = readFileSync(path);
     const { tensors, metadata } = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     if (!metadata.ferkit_checkpoint) throw new Error(`${path} is not a ferkit training checkpoint`);
@@ -281,13 +367,14 @@ export class Trainer {
     for (let i = 0; tensors[`__optimizer.${i}`]; i++) opt.push(tensors[`__optimizer.${i}`].data);
     s.setOptimizerState({ step: state.step, state: opt });
     if (state.plateau) schedule.state = state.plateau;
-    return rest;
+    return { st: rest, swaMean: tensors.__swa ? Float32Array.from(tensors.__swa.data) : undefined };
   }
 }
 
 /** Writes a plain text summary of a finished run (used by the CLI and model cards). */
 export function summarize(r: TrainResult): string {
-  return `epochs ${r.epochs}, best validation accuracy ${(r.bestAcc * 100).toFixed(2)}% at epoch ${r.bestEpoch}, ` +
+  const swa = r.swa ? `, weights averaged over the last ${r.swa.epochs} epoch(s)${r.swa.valAcc !== null ? ` ${(r.swa.valAcc * 100).toFixed(2)}%` : ''}` : '';
+  return `epochs ${r.epochs}, best validation accuracy ${(r.bestAcc * 100).toFixed(2)}% at epoch ${r.bestEpoch}${swa}, ` +
     `${r.params} parameters, ${(r.seconds / 60).toFixed(1)} min`;
 }
 

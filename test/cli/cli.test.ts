@@ -23,6 +23,11 @@ for (const [args, pattern] of [
   [['cv', '--data', 'x', '--format', 'ckplus', '--lr', 'fast'], /--lr must be a number, got 'fast'/],
   [['cv', '--data', 'x', '--format', 'ckplus', '--class-weights', 'some'], /--class-weights must be none or balanced/],
   [['cv', '--data', 'x', '--format', 'ckplus', '--init', 'no-such-model'], /model 'no-such-model' not found/],
+  [['train', '--data', 'x', '--epochs', '10', '--swa', '11'], /--swa must be from 0 to --epochs \(10\), got '11'/],
+  [['train', '--data', 'x', '--distill', '0.5'], /--distill and --teacher-temperature need --teacher MODEL/],
+  [['train', '--data', 'x', '--teacher', 'base', '--distill', '2'], /--distill must be in \(0, 1\], got '2'/],
+  [['train', '--data', 'x', '--teacher', 'base', '--teacher-temperature', '0'], /--teacher-temperature must be > 0/],
+  [['train', '--data', 'x', '--teacher', 'no-such-model'], /model 'no-such-model' not found/],
 ] as [string[], RegExp][]) {
   test(`ferkit ${args.join(' ')} exits 2 with a clear message`, () => {
     const r = run(...args);
@@ -51,6 +56,20 @@ test('ferkit train: per-knob augmentation flags reach the trainer config, defaul
   assert.deepEqual(p.config.augment, { shift: 3, flip: false, rotate: 15, scale: [0.85, 1.15], brightness: 0.1, contrast: 0.3, erase: 0 });
   const none = parseTrainArgs([...base, '--no-augment']);
   assert.ok(!none.help && none.config.augment === false);
+});
+
+test('ferkit train: --teacher, --distill, --teacher-temperature and --swa reach the trainer config', () => {
+  const base = ['--data', 'x', '--val-fraction', '0.1'];
+  const plain = parseTrainArgs(base);
+  assert.ok(!plain.help && plain.config.distill === undefined && plain.config.swaEpochs === 0);
+  const p = parseTrainArgs([...base, '--teacher', 'base,tiny', '--distill', '0.7', '--teacher-temperature', '2', '--epochs', '12', '--swa', '4']);
+  assert.ok(!p.help && p.config.distill);
+  assert.deepEqual(p.config.distill.teachers.map((f) => f.split('/').pop()), ['base.safetensors', 'tiny.safetensors']);
+  assert.equal(p.config.distill.weight, 0.7);
+  assert.equal(p.config.distill.temperature, 2);
+  assert.equal(p.config.swaEpochs, 4);
+  const d = parseTrainArgs([...base, '--teacher', 'base']);
+  assert.ok(!d.help && d.config.distill?.weight === 0.5 && d.config.distill.temperature === 1);
 });
 
 test('ferkit train --init: the network comes from the init file unless --model/--widths say otherwise', () => {

@@ -41,3 +41,47 @@ test('softmax_ce reference: dlogits matches finite differences of gradScale * su
   }
   fdCheck('dlogits', loss, view('z'), dl);
 });
+
+// positive target values; SIMD and reference must agree whether or not rows sum to one (the derivative
+// check below uses proper distributions)
+const softTarget = (i: number) => 0.05 + 0.9 * ((i * 0.618) % 1);
+
+for (const [N, K] of [[64, 7], [1, 7], [13, 5], [5, 1]] as [number, number][]) {
+  for (const weighted of [false, true]) {
+    test(`softmax_ce_soft N=${N} K=${K} weighted=${weighted}`, async () => {
+      await checkKernel({
+        name: 'softmax_ce_soft', floats: { z: N * K, t: N * K, cw: K, prob: N * K, dl: N * K, loss: N }, ints: { lab: [N, K] },
+        init: { z: (i) => 4 * Math.sin(i * 1.7), t: softTarget, cw: (i) => 0.5 + (i % 3) * 0.4 },
+        outputs: ['prob', 'dl', 'loss'], units: N, tol: 1e-5,
+        args: (p) => [p.z, p.t, p.lab, weighted ? p.cw : 0, p.prob, p.dl, p.loss, N, K, 1 / N],
+      });
+    });
+  }
+}
+
+test('softmax_ce_soft reference: dlogits matches finite differences, and a smoothed one-hot target gives softmax_ce\'s results', () => {
+  const N = 6, K = 7, smoothing = 0.15;
+  const { h, ptr, view } = refSetup({ z: N * K, t: N * K, cw: K, prob: N * K, dl: N * K, loss: N, prob2: N * K, dl2: N * K, loss2: N }, {
+    ints: { lab: [N, K] }, init: { z: (i) => 3 * Math.cos(i * 2.3), cw: (i) => 0.4 + 0.3 * i },
+  });
+  const t = view('t');
+  for (let n = 0; n < N; n++) { // a teacher-like distribution per row
+    let s = 0;
+    for (let k = 0; k < K; k++) { t[n * K + k] = Math.exp(Math.sin(n * 3 + k)); s += t[n * K + k]; }
+    for (let k = 0; k < K; k++) t[n * K + k] /= s;
+  }
+  const gradScale = 0.2;
+  const loss = () => {
+    R.softmax_ce_soft(h, ptr.z, ptr.t, ptr.lab, ptr.cw, ptr.prob, ptr.dl, ptr.loss, N, K, gradScale, 0, N);
+    return gradScale * view('loss').reduce((a, b) => a + b, 0);
+  };
+  loss();
+  fdCheck('dlogits', loss, view('z'), view('dl').slice());
+
+  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) t[n * K + k] = (k === h.i[(ptr.lab >> 2) + n] ? 1 - smoothing : 0) + smoothing / K;
+  loss();
+  R.softmax_ce(h, ptr.z, ptr.lab, ptr.cw, ptr.prob2, ptr.dl2, ptr.loss2, N, K, smoothing, gradScale, 0, N);
+  for (const [a, b] of [['prob', 'prob2'], ['dl', 'dl2'], ['loss', 'loss2']]) {
+    view(a).forEach((v, i) => assert.ok(Math.abs(v - view(b)[i]) < 1e-12, `${a}[${i}]: ${v} vs ${view(b)[i]}`));
+  }
+});

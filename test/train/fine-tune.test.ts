@@ -32,3 +32,35 @@ test('fineTuneWeights: a different body is refused with what to do', () => {
   assert.throws(() => fineTuneWeights(net(7), weights(net(7), 1), { graph: net(7, [4, 8, 8, 16]), weights: weights(net(7, [4, 8, 8, 16]), 1) }, 'm.safetensors'),
     /--init m\.safetensors: that model's network differs.*leave them out to take the file's/);
 });
+
+const SEVEN = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
+/** head tensor `name`'s output row k (first dimension) */
+const row = (w: ReturnType<typeof weights>, g: ReturnType<typeof net>, name: string, k: number) => {
+  const t = weightsToTensors(paramLayout(g), w)[name], per = t.data.length / t.shape[0];
+  return Array.from(t.data.subarray(k * per, (k + 1) * per));
+};
+
+test('fineTuneWeights: the head outputs of classes the file knows carry over by name; only new classes start fresh', () => {
+  const from = net(7), to = net(8);
+  const file = weights(from, 1), fresh = weights(to, 2);
+  const labels = [...SEVEN.slice(0, 6), 'contempt', 'neutral']; // contempt in the middle: rows must follow the names
+  const r = fineTuneWeights(to, fresh, { graph: from, weights: file, labels: SEVEN }, 'x', labels);
+  assert.deepEqual(r.fresh, []);
+  assert.deepEqual(r.carried, [...SEVEN.slice(0, 6), 'neutral']);
+  for (const name of ['head.weight', 'head.bias']) {
+    labels.forEach((l, k) => {
+      const want = l === 'contempt' ? row(fresh, to, name, k) : row(file, from, name, SEVEN.indexOf(l));
+      assert.deepEqual(row(r.weights, to, name, k), want, `${name} output ${k} (${l})`);
+    });
+  }
+});
+
+test('fineTuneWeights: the same network with the classes in another order permutes the head', () => {
+  const g = net(7), file = weights(g, 1);
+  const reversed = [...SEVEN].reverse();
+  const r = fineTuneWeights(g, weights(g, 2), { graph: g, weights: file, labels: SEVEN }, 'x', reversed);
+  assert.deepEqual(r.fresh, []);
+  for (let k = 0; k < 7; k++) assert.deepEqual(row(r.weights, g, 'head.weight', k), row(file, g, 'head.weight', 6 - k));
+  // and with the same classes in the same order, the file's weights as they are
+  assert.equal(fineTuneWeights(g, weights(g, 2), { graph: g, weights: file, labels: SEVEN }, 'x', SEVEN).weights, file);
+});

@@ -69,3 +69,43 @@ test('early stopping stops after `patience` epochs without improvement', async (
   assert.equal(r.epochs, 3);
   assert.equal(r.bestEpoch, 1);
 });
+
+test('weight averaging: swa.safetensors holds the mean of the last epochs\' weights, with recomputed BatchNorm statistics, also after a resume', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ferkit-train-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const train = { ds: shapesAsDataset(44, 1) }, val = { ds: shapesAsDataset(21, 2) };
+  const swaConfig = { ...config, epochs: 3, swaEpochs: 2, schedule: 'constant' as const };
+  const full = await new Trainer(swaConfig, train, val, join(dir, 'full')).run();
+  assert.equal(full.swa?.epochs, 2);
+  assert.ok(full.swa!.valAcc !== null && full.swa!.valAcc >= 0 && full.swa!.valAcc <= 1);
+  const swa = loadModel(join(dir, 'full', 'swa.safetensors'));
+  assert.equal(swa.metadata.epoch, 'swa 2-3');
+  // the result's weights stay the last epoch's, not the average
+  assert.ok(bitEqual(full.weights.trainable, loadModel(join(dir, 'full', 'last.safetensors')).weights.trainable));
+
+  // 5 batches per epoch: stop at the end of epoch 2 (its checkpoint holds epoch 2's weights), then resume
+  const first = await new Trainer(swaConfig, train, val, join(dir, 'killed')).run({ stopAfterSteps: 10 });
+  assert.equal(first.interrupted, true);
+  assert.equal(first.swa, undefined);
+  const w2 = first.weights.trainable;
+  const rest = await new Trainer(swaConfig, train, val, join(dir, 'killed')).run({ resume: true });
+  const w3 = rest.weights.trainable;
+  const resumed = loadModel(join(dir, 'killed', 'swa.safetensors'));
+  assert.ok(bitEqual(swa.weights.trainable, resumed.weights.trainable), 'averaged weights differ after resume');
+  assert.ok(bitEqual(swa.weights.buffers, resumed.weights.buffers), 'recomputed BatchNorm statistics differ after resume');
+  let maxErr = 0, moved = 0;
+  for (let i = 0; i < w3.length; i++) {
+    maxErr = Math.max(maxErr, Math.abs(swa.weights.trainable[i] - (w2[i] + w3[i]) / 2));
+    moved = Math.max(moved, Math.abs(w3[i] - w2[i]));
+  }
+  assert.ok(moved > 1e-4, 'the two epochs\' weights should differ for this test to mean anything');
+  assert.ok(maxErr < 1e-6, `averaged weights are not the mean of epochs 2 and 3 (max error ${maxErr})`);
+  // statistics recomputed for the average: neither the last epoch's nor left as they were
+  let diff = 0;
+  for (let i = 0; i < swa.weights.buffers.length; i++) diff = Math.max(diff, Math.abs(swa.weights.buffers[i] - rest.weights.buffers[i]));
+  assert.ok(diff > 0, 'BatchNorm statistics were not recomputed');
+});
+
+test('swaEpochs outside 0..epochs is refused', () => {
+  assert.throws(() => new Trainer({ ...config, epochs: 3, swaEpochs: 4 }, { ds: shapesAsDataset(8, 1) }, undefined, tmpdir()), /swaEpochs must be an integer from 0 to epochs \(3\)/);
+});

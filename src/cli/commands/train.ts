@@ -10,6 +10,7 @@ import { presetConfig } from '../../model/presets.js';
 import { netConfigOfModel, resolveModelPath } from '../../model/registry.js';
 import type { NetConfig } from '../../model/reference-net.js';
 import { Trainer, DEFAULT_CONFIG, summarize, type TrainConfig } from '../../train/trainer.js';
+import type { DistillConfig } from '../../train/distill.js';
 import { ProgressBar, formatSeconds } from '../progress.js';
 import { UsageError } from './eval.js';
 
@@ -41,6 +42,11 @@ Augmentation (per training image; defaults in brackets):
   --shift PX (4)  --rotate DEG (10)  --scale MIN,MAX (0.9,1.1)  --brightness X (0.2)  --contrast X (0.2)
   --erase P (0.25)       probability of random erasing (0 = off)
   --threads N (all cores)  --patience N (0 = no early stopping)
+  --teacher MODEL[,MODEL] distil from these models (files or bundled names; probabilities averaged)
+  --distill W (0.5)      weight of the teachers' probabilities in the target (the label gets 1 - W)
+  --teacher-temperature T (1)  soften the teachers' probabilities: softmax(logits / T)
+  --swa N                average the weights of the last N epochs (stochastic weight averaging; try it with
+                         --schedule constant): BatchNorm statistics recomputed, written as swa.safetensors
 Run:
   --out DIR              run folder (default runs/<model>-<seed>)
   --resume               continue from DIR/checkpoint.safetensors
@@ -101,6 +107,20 @@ export function classWeightsFlag(a: Flags): 'none' | 'balanced' {
   return cw;
 }
 
+/** --teacher/--distill/--teacher-temperature: undefined without --teacher; the others alone are a mistake */
+function distillFlags(a: Flags): DistillConfig | undefined {
+  if (!a.teacher) {
+    if (a.distill !== undefined || a['teacher-temperature'] !== undefined) throw new UsageError('--distill and --teacher-temperature need --teacher MODEL');
+    return undefined;
+  }
+  const teachers = (a.teacher as string).split(',').filter(Boolean).map((t) => resolveModelPath(t));
+  const weight = num(a.distill as string | undefined, 'distill', 0.5);
+  if (!(weight > 0 && weight <= 1)) throw new UsageError(`--distill must be in (0, 1], got '${a.distill}'`);
+  const temperature = num(a['teacher-temperature'] as string | undefined, 'teacher-temperature', 1);
+  if (!(temperature > 0)) throw new UsageError(`--teacher-temperature must be > 0, got '${a['teacher-temperature']}'`);
+  return { teachers, weight, temperature };
+}
+
 export function parseTrainArgs(argv: string[]) {
   const { values: a } = parseArgs({ args: argv, strict: true, options: {
     data: { type: 'string' }, format: { type: 'string', default: 'fer2013' }, split: { type: 'string' },
@@ -114,6 +134,7 @@ export function parseTrainArgs(argv: string[]) {
     brightness: { type: 'string' }, contrast: { type: 'string' }, erase: { type: 'string' },
     threads: { type: 'string' }, patience: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' },
     help: { type: 'boolean' }, init: { type: 'string' }, 'keep-contempt': { type: 'boolean' }, 'custom-classes': { type: 'boolean' },
+    swa: { type: 'string' }, teacher: { type: 'string' }, distill: { type: 'string' }, 'teacher-temperature': { type: 'string' },
   } });
   if (a.help) return { help: true as const };
   if (!a.data) throw new UsageError('--data is required (a dataset folder or CSV)');
@@ -136,7 +157,10 @@ export function parseTrainArgs(argv: string[]) {
     augment, seed, threads: num(a.threads, 'threads', 0, true),
     patience: num(a.patience, 'patience', 0, true),
     init: initPath,
+    swaEpochs: num(a.swa, 'swa', 0, true),
+    distill: distillFlags(a),
   };
+  if (!(config.swaEpochs! >= 0 && config.swaEpochs! <= config.epochs!)) throw new UsageError(`--swa must be from 0 to --epochs (${config.epochs}), got '${a.swa}'`);
   const valFraction = a['val-fraction'] !== undefined ? num(a['val-fraction'], 'val-fraction', 0.1) : undefined;
   if (valFraction !== undefined && !(valFraction > 0 && valFraction < 1)) throw new UsageError('--val-fraction must be between 0 and 1');
   const split = a.split ?? (fmt === 'fer2013' ? 'train' : undefined);
@@ -188,6 +212,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   say(`training ${args.out}: ${JSON.stringify(args.config.model)}, ${args.config.epochs} epochs, batch ${args.config.batch}`);
   const r = await trainer.run({ resume: args.resume, hooks: {
     log: say,
+    onTeacherProgress: (d, t) => { bar.update(d / t, `teacher ${d}/${t}`); if (d === t) bar.done(); },
     onProgress: (p) => bar.update((p.epoch + p.batch / p.batches) / p.epochs,
       `epoch ${p.epoch + 1}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(3)} acc ${(p.acc * 100).toFixed(1)}% ${p.imgPerSec.toFixed(0)} img/s ETA ${formatSeconds(p.etaSeconds)}`),
     onEpoch: (e) => { bar.done(); say(`epoch ${e.epoch}: lr ${e.lr.toExponential(2)} train loss ${e.trainLoss.toFixed(4)} acc ${(e.trainAcc * 100).toFixed(2)}%` +
@@ -195,7 +220,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   } });
   process.removeListener('SIGINT', onSigint);
   bar.done();
-  if (args.json) console.log(JSON.stringify({ out: r.outDir, interrupted: r.interrupted, epochs: r.epochs, bestAcc: r.bestAcc, bestEpoch: r.bestEpoch, params: r.params, seconds: r.seconds, history: r.history }));
+  if (args.json) console.log(JSON.stringify({ out: r.outDir, interrupted: r.interrupted, epochs: r.epochs, bestAcc: r.bestAcc, bestEpoch: r.bestEpoch, params: r.params, seconds: r.seconds, history: r.history, swa: r.swa ?? null }));
   else say(`${r.interrupted ? 'interrupted' : 'done'}: ${summarize(r)}; run folder ${r.outDir}`);
   return r.interrupted ? 130 : 0;
 }

@@ -1,0 +1,70 @@
+// Distillation: targets mix label and teacher as documented; the teachers' probabilities are proper
+// distributions over the right rows; a student given useless labels but a good teacher learns the task.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Trainer, type TrainConfig } from '../../src/train/trainer.js';
+import { mixTargets, teacherProbabilities } from '../../src/train/distill.js';
+import type { Dataset } from '../../src/data/dataset.js';
+import { shapesDataset, SHAPE_CLASSES } from '../helpers/shapes.js';
+
+const SIZE = 24;
+function shapes(n: number, seed: number): Dataset {
+  const { x, y } = shapesDataset(n, SIZE, seed);
+  const images = new Uint8Array(x.length);
+  for (let i = 0; i < x.length; i++) images[i] = Math.max(0, Math.min(255, Math.round((x[i] + 0.75) * 150)));
+  return { size: SIZE, images, labels: Uint8Array.from(y), classes: SHAPE_CLASSES };
+}
+const config: Partial<TrainConfig> = {
+  model: { widths: [8, 16], units: 1 }, epochs: 6, batch: 16, lr: 1e-2, schedule: 'cosine', warmupEpochs: 1,
+  threads: 1, seed: 3, optimizer: { type: 'adamw', weightDecay: 1e-4 }, labelSmoothing: 0, augment: false,
+};
+
+test('mixTargets: (1 - weight) * smoothed label + weight * teacher, row by row', () => {
+  const teacher = Float32Array.from([0, 0, 0, /* sample 1 */ 0.2, 0.3, 0.5, /* sample 2 */ 0.6, 0.4, 0]);
+  const out = new Float32Array(6);
+  mixTargets(out, Int32Array.from([2, 0]), Int32Array.from([1, 2]), teacher, 3, 0.5, 0.3);
+  // sample 1, label 2: label part [0.1, 0.1, 0.8]; sample 2, label 0: [0.8, 0.1, 0.1]
+  const want = [0.15, 0.2, 0.65, 0.7, 0.25, 0.05];
+  out.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6, `target ${i}: ${v}, want ${want[i]}`));
+});
+
+test('distillation: teacher probabilities are distributions, and a student trained on useless labels learns from the teacher', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ferkit-distill-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const train = shapes(224, 1), val = shapes(70, 2);
+  const teacherRun = await new Trainer(config, { ds: train }, { ds: val }, join(dir, 'teacher')).run();
+  assert.ok(teacherRun.bestAcc > 0.6, `the teacher should learn the shapes (validation accuracy ${teacherRun.bestAcc})`);
+  const teacherFile = join(dir, 'teacher', 'best.safetensors');
+
+  const K = SHAPE_CLASSES.length, some = Int32Array.from({ length: 100 }, (_, i) => i * 2);
+  const p = await teacherProbabilities(train, some, { teachers: [teacherFile], weight: 1, temperature: 1 }, 1);
+  let agree = 0;
+  for (let i = 0; i < train.labels.length; i++) {
+    const row = p.subarray(i * K, (i + 1) * K), sum = row.reduce((a, b) => a + b, 0);
+    if (i % 2 === 1 || i >= 200) { assert.equal(sum, 0, `row ${i} is not in the index list and must stay 0`); continue; }
+    assert.ok(Math.abs(sum - 1) < 1e-5, `row ${i} sums to ${sum}`);
+    if (row.indexOf(Math.max(...row)) === train.labels[i]) agree++;
+  }
+  assert.ok(agree > 60, `the teacher's most likely class matches the label for ${agree} of 100 training images`);
+  const soft = await teacherProbabilities(train, some, { teachers: [teacherFile], weight: 1, temperature: 1000 }, 1);
+  for (const i of some) for (let k = 0; k < K; k++) assert.ok(Math.abs(soft[i * K + k] - 1 / K) < 0.01, 'a high temperature should flatten the distribution');
+  const twice = await teacherProbabilities(train, some, { teachers: [teacherFile, teacherFile], weight: 1, temperature: 1 }, 1);
+  for (const i of some) for (let k = 0; k < K; k++) assert.ok(Math.abs(twice[i * K + k] - p[i * K + k]) < 1e-6, 'two equal teachers average to one');
+
+  // every training label replaced by class 0: from the labels alone there is nothing to learn
+  const useless: Dataset = { ...train, labels: new Uint8Array(train.labels.length) };
+  const alone = await new Trainer(config, { ds: useless }, { ds: val }, join(dir, 'alone')).run();
+  const taught = await new Trainer({ ...config, distill: { teachers: [teacherFile], weight: 1, temperature: 1 } }, { ds: useless }, { ds: val }, join(dir, 'taught')).run();
+  assert.ok(alone.bestAcc < 0.2, `without a teacher the student can only learn 'class 0' (validation accuracy ${alone.bestAcc})`);
+  assert.ok(taught.bestAcc > 0.5, `with the teacher the student learns the shapes (validation accuracy ${taught.bestAcc})`);
+});
+
+test('distillation settings are checked before training', () => {
+  const ds = shapes(8, 1);
+  assert.throws(() => new Trainer({ ...config, distill: { teachers: [], weight: 0.5, temperature: 1 } }, { ds }, undefined, tmpdir()), /at least one teacher/);
+  assert.throws(() => new Trainer({ ...config, distill: { teachers: ['x'], weight: 1.5, temperature: 1 } }, { ds }, undefined, tmpdir()), /weight must be in \(0, 1\]/);
+  assert.throws(() => new Trainer({ ...config, distill: { teachers: ['x'], weight: 0.5, temperature: 0 } }, { ds }, undefined, tmpdir()), /temperature must be > 0/);
+});
