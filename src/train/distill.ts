@@ -13,6 +13,8 @@ import { createInferenceSession } from '../engine/index.js';
 import { spawnNodeWorker, loadModel } from '../engine/node/index.js';
 import type { Dataset } from '../data/dataset.js';
 import { INPUT_LUT } from '../data/normalize.js';
+import { softmax } from '../eval/metrics.js';
+import { modelLabels } from '../eval/labels.js';
 
 export interface DistillConfig {
   /** teacher model files (their probabilities are averaged) */
@@ -44,9 +46,9 @@ export async function teacherProbabilities(ds: Dataset, indices: Int32Array, d: 
   const total = d.teachers.length * indices.length;
   for (const path of d.teachers) {
     const m = loadModel(path);
-    const labels = m.metadata.labels ? JSON.parse(m.metadata.labels) as string[] : undefined;
-    if (!labels || labels.join() !== ds.classes.join()) {
-      throw new Error(`teacher ${path} predicts [${labels ?? '?'}], the training data has [${ds.classes}]: a teacher must have the same classes in the same order`);
+    const labels = modelLabels(m.metadata, K);
+    if (labels.join() !== ds.classes.join()) {
+      throw new Error(`teacher ${path} predicts [${labels}], the training data has [${ds.classes}]: a teacher must have the same classes in the same order`);
     }
     const s = await createInferenceSession({ graph: m.graph, weights: m.weights, threads, spawn: threads > 1 ? spawnNodeWorker : undefined, inferBatches: [B] });
     try {
@@ -61,13 +63,10 @@ export async function teacherProbabilities(ds: Dataset, indices: Int32Array, d: 
           }
         }
         for (const input of [x, xm]) {
-          const logits = s.predict(input, n);
+          const p = softmax(s.predict(input, n), K, d.temperature);
           for (let j = 0; j < n; j++) {
-            let mx = -Infinity, z = 0;
-            for (let k = 0; k < K; k++) mx = Math.max(mx, logits[j * K + k] / d.temperature);
-            for (let k = 0; k < K; k++) z += Math.exp(logits[j * K + k] / d.temperature - mx);
             const row = indices[from + j] * K;
-            for (let k = 0; k < K; k++) out[row + k] += Math.exp(logits[j * K + k] / d.temperature - mx) / z / views;
+            for (let k = 0; k < K; k++) out[row + k] += p[j * K + k] / views;
           }
         }
         done += n;

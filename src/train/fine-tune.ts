@@ -1,8 +1,8 @@
 /**
- * Starting weights for fine-tuning (`--init`). The same network: the file's weights as they are. The same
- * network with another number of classes (a user's own classes on top of the FER2013 model): every
- * tensor but the classifier head's, which keeps its fresh initialisation, since there is no meaningful
- * mapping from FER2013's seven outputs onto classes such as engaged/bored.
+ * Starting weights for fine-tuning (`--init`). The same network and classes: the file's weights as they
+ * are. Other classes (a user's own, or CK+ with contempt): every tensor but the classifier head's from
+ * the file, and of the head the outputs of the classes the file knows by name; classes it does not know
+ * (engaged/bored) keep their fresh initialisation, since nothing maps FER2013's outputs onto them.
  */
 import { paramLayout, type Graph, type Weights } from '../engine/index.js';
 import { tensorsToWeights, weightsToTensors } from '../engine/model-file.js';

@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync, mkdirSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Session, LrSchedule, countParams, type OptimizerSpec, type ScheduleSpec, type Weights } from '../engine/index.js';
+import { Session, LrSchedule, countParams, inferShapes, type OptimizerSpec, type ScheduleSpec, type Weights } from '../engine/index.js';
 import { decodeSafetensors, encodeSafetensors } from '../engine/safetensors.js';
 import { tensorsToWeights, weightsToTensors } from '../engine/model-file.js';
 import { paramLayout } from '../engine/params.js';
@@ -21,6 +21,7 @@ import { BatchIterator, EvalIterator } from '../data/batches.js';
 import type { Dataset } from '../data/dataset.js';
 import { INPUT_MEAN, INPUT_STD } from '../data/normalize.js';
 import { renderCurves } from './curves.js';
+import { modelLabels } from '../eval/labels.js';
 import { fineTuneWeights } from './fine-tune.js';
 import { checkDistillConfig, mixTargets, teacherProbabilities, type DistillConfig } from './distill.js';
 
@@ -171,7 +172,7 @@ export class Trainer {
     }
     if (c.init) {
       const file = loadModel(c.init);
-      const fileLabels = file.metadata.labels ? JSON.parse(file.metadata.labels) as string[] : undefined;
+      const fileLabels = modelLabels(file.metadata, inferShapes(file.graph)[file.graph.output][0]);
       const start = fineTuneWeights(graph, session.getWeights(), { ...file, labels: fileLabels }, c.init, ds.classes);
       const newClasses = ds.classes.filter((l) => !start.carried.includes(l));
       if (start.fresh.length) log(`fine-tuning ${c.init} onto ${K} classes (${ds.classes.join(', ')}): a new head (${start.fresh.join(', ')}), every other layer from the file`);

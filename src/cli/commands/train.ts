@@ -28,7 +28,8 @@ Data:
 Model:
   --model NAME           tiny | base (default tiny)
   --init MODEL           fine-tune from a model file or bundled name (its network, unless --model/--widths;
-                         with other classes, e.g. --custom-classes, a new head on its layers)
+                         with other classes, e.g. --custom-classes: its layers, and head outputs only
+                         for the classes it knows by name)
   --widths LIST          e.g. 16,32,64,128 (overrides --model)  --units N
   --dropout P            dropout before the head
   --conv sepconv|conv    --activation pre|post   --no-residual   (ablation variants)
