@@ -9,4 +9,5 @@ export { encodeSafetensors, decodeSafetensors } from './safetensors.js';
 export { encodeModel, decodeModel, type ModelData } from './model-file.js';
 export { foldBatchNorm } from './fold.js';
 export { macsPerImage } from './stats.js';
-export { exportOnnx, type OnnxExportOptions } from './onnx-export.js';
+export { exportOnnx, ACTIVATION_PREFIX, type OnnxExportOptions, type ActivationRanges } from './onnx-export.js';
+export { uint8Params, fakeQuantize, quantizeWeights, quantizeBias, widenRanges, type QParams, type Range } from './quantize.js';

@@ -2,17 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { GraphBuilder, Session, createInferenceSession, exportOnnx, type Graph } from '../../src/engine/index.js';
+import { GraphBuilder, createInferenceSession, exportOnnx, type Graph } from '../../src/engine/index.js';
 import { buildReferenceNet } from '../../src/model/reference-net.js';
 import { randomFill } from './kernel-harness.js';
+import { trainedLikeWeights } from './random-weights.js';
 
 async function check(graph: Graph, n: number, temperature: number) {
-  const s = await Session.create({ graph, seed: 4, inferBatches: [n] });
-  const w = s.getWeights();
-  randomFill(w.buffers, 8, 0.3);
-  for (const p of s.layout.buffers) if (p.name.endsWith('running_var')) for (let i = 0; i < p.size; i++) w.buffers[p.offset + i] = 0.5 + Math.abs(w.buffers[p.offset + i]);
-  for (const p of s.layout.trainable) if (p.kind === 'norm') randomFill(w.trainable.subarray(p.offset, p.offset + p.size), p.offset + 3, 1);
-  await s.close();
+  const w = await trainedLikeWeights(graph);
   const engine = await createInferenceSession({ graph, weights: w, inferBatches: [n] });
   const [C, H, W] = (graph.nodes[0] as { shape: [number, number, number] }).shape;
   const x = new Float32Array(n * C * H * W);
