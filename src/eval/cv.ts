@@ -14,8 +14,11 @@ import { evaluateLogits, mapClasses } from './labels.js';
 import { predictDataset, type Predictor, type Tta } from './predict.js';
 import type { EvalResult } from './types.js';
 
-/** What a fold's training returns: a predictor over the model's classes; close() is called when scored. */
-export type TrainedModel = Predictor & { close?(): unknown; labels?: string[] };
+/**
+ * What a fold's training returns: a predictor over the model's classes; close() is called when scored.
+ * An ensemble also lists its members, which are then scored on their own as well.
+ */
+export type TrainedModel = Predictor & { close?(): unknown; labels?: string[]; members?: { name: string; predictor: Predictor }[] };
 
 /**
  * Trains on `trainDs` for fold `fold`. `testDs` is the held-out fold that will be scored: a trainer must not
@@ -54,7 +57,12 @@ export interface FoldResult {
   /** the test fold's image indices into the dataset, ascending */
   testIndices: number[];
   confusion: number[][];
+  /** an ensemble's members, each scored alone on this fold */
+  members?: { name: string; accuracy: number; macroF1: number }[];
 }
+
+/** One ensemble member's cross-validation estimate, over the same folds as the ensemble's. */
+export interface MemberResult { name: string; accuracy: MeanStd; macroF1: MeanStd; pooled: EvalResult }
 
 export interface MeanStd { mean: number; std: number; values: number[] }
 
@@ -76,6 +84,8 @@ export interface CvResult {
   /** every fold's predictions pooled: one confusion matrix and metrics over all n images */
   pooled: EvalResult;
   labels: string[];
+  /** with an ensemble: each member's estimate */
+  members?: MemberResult[];
 }
 
 /** Mean and sample standard deviation (divides by n - 1; 0 for a single value). */
@@ -105,14 +115,19 @@ export async function crossValidate(o: CvOptions): Promise<CvResult> {
   let labels = o.labels;
   let pooledLogits: Float32Array | undefined;
   let pooledTargets: Int32Array | undefined;
+  /** per member: pooled logits over all images */
+  const memberPooled = new Map<string, Float32Array>();
 
   for (let f = 0; f < splits.length; f++) {
     const { train, test } = splits[f];
     const trainDs = subset(ds, train), testDs = subset(ds, test);
     const model = await o.train(trainDs, testDs, f);
     let logits: Float32Array;
+    const memberLogits: [string, Float32Array][] = [];
     try {
-      logits = predictDataset(model, testDs, { tta: o.tta ?? 'none', batch: o.batch ?? 64 });
+      const po = { tta: o.tta ?? 'none', batch: o.batch ?? 64 } as const;
+      logits = predictDataset(model, testDs, po);
+      for (const m of model.members ?? []) memberLogits.push([m.name, predictDataset(m.predictor, testDs, po)]);
     } finally {
       await model.close?.();
     }
@@ -125,10 +140,17 @@ export async function crossValidate(o: CvOptions): Promise<CvResult> {
     pooledLogits ??= new Float32Array(n * K);
     pooledTargets ??= new Int32Array(n);
     test.forEach((idx, j) => { pooledLogits!.set(logits.subarray(j * K, (j + 1) * K), idx * K); pooledTargets![idx] = targets[j]; });
+    const members = memberLogits.map(([name, z]) => {
+      if (z.length !== test.length * K) throw new Error(`fold ${f}: member ${name} gives ${z.length / Math.max(1, test.length)} outputs per image, expected ${K}`);
+      if (!memberPooled.has(name)) memberPooled.set(name, new Float32Array(n * K));
+      test.forEach((idx, j) => memberPooled.get(name)!.set(z.subarray(j * K, (j + 1) * K), idx * K));
+      const e = evaluateLogits(z, targets, labels!);
+      return { name, accuracy: e.accuracy, macroF1: e.macroF1 };
+    });
     const fr: FoldResult = {
       fold: f, trainSize: train.length, testSize: test.length, accuracy: r.accuracy, macroF1: r.macroF1,
       subjects: ds.subjects ? [...new Set(Array.from(test, (i) => ds.subjects![i]))].sort() : [],
-      testIndices: Array.from(test), confusion: r.confusion,
+      testIndices: Array.from(test), confusion: r.confusion, ...(members.length ? { members } : {}),
     };
     results.push(fr);
     o.onFold?.(fr);
@@ -144,5 +166,11 @@ export async function crossValidate(o: CvOptions): Promise<CvResult> {
     macroF1: meanStd(results.map((r) => r.macroF1)),
     pooled,
     labels: labels!,
+    ...(memberPooled.size ? {
+      members: [...memberPooled].map(([name, z]) => {
+        const of = (k: 'accuracy' | 'macroF1') => meanStd(results.map((r) => r.members!.find((m) => m.name === name)![k]));
+        return { name, accuracy: of('accuracy'), macroF1: of('macroF1'), pooled: evaluateLogits(z, pooledTargets!, labels!) };
+      }),
+    } : {}),
   };
 }

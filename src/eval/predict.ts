@@ -6,6 +6,7 @@
 import type { Dataset } from '../data/dataset.js';
 import { tenCrop } from '../data/augment.js';
 import { INPUT_LUT } from '../data/normalize.js';
+import { softmax } from './metrics.js';
 
 /** Anything that maps count NCHW images to count x K logits (an engine Session, a trainer's model ...). */
 export interface Predictor {
@@ -13,6 +14,32 @@ export interface Predictor {
 }
 
 export type Tta = 'none' | 'tencrop';
+
+/**
+ * Several models as one: the log of their averaged probabilities (softmax of each member's logits), so that
+ * the arg-max and any softmax downstream see the ensemble's probabilities. Members must share the classes
+ * and their order; averaging probabilities rather than logits keeps a member with large logits from
+ * outvoting the rest.
+ */
+export function ensemblePredictor(members: Predictor[]): Predictor {
+  if (!members.length) throw new RangeError('ensemblePredictor: at least one member is needed');
+  return {
+    predict(input, count) {
+      let sum: Float64Array | undefined;
+      members.forEach((m, i) => {
+        const z = m.predict(input, count);
+        if (z.length % count !== 0 || (sum && z.length !== sum.length)) {
+          throw new Error(`ensemblePredictor: member ${i} returned ${z.length} values for ${count} inputs${sum ? `, member 0 ${sum.length}` : ''}`);
+        }
+        const p = softmax(z, z.length / count);
+        if (!sum) sum = p;
+        else for (let j = 0; j < p.length; j++) sum[j] += p[j];
+      });
+      // floored so that a probability that underflowed to 0 stays a finite logit
+      return Float32Array.from(sum!, (v) => Math.log(Math.max(v / members.length, 1e-30)));
+    },
+  };
+}
 
 export interface PredictOptions {
   /** dataset indices to predict, in this order (default: all) */

@@ -23,6 +23,7 @@ for (const [args, pattern] of [
   [['cv', '--data', 'x', '--format', 'ckplus', '--lr', 'fast'], /--lr must be a number, got 'fast'/],
   [['cv', '--data', 'x', '--format', 'ckplus', '--class-weights', 'some'], /--class-weights must be none or balanced/],
   [['cv', '--data', 'x', '--format', 'ckplus', '--init', 'no-such-model'], /model 'no-such-model' not found/],
+  [['cv', '--data', 'x', '--format', 'ckplus', '--init', 'tiny,base', '--model', 'base'], /--model cannot be combined with several --init models/],
   [['train', '--data', 'x', '--epochs', '10', '--swa', '11'], /--swa must be from 0 to --epochs \(10\), got '11'/],
   [['train', '--data', 'x', '--distill', '0.5'], /--distill and --teacher-temperature need --teacher MODEL/],
   [['train', '--data', 'x', '--teacher', 'base', '--distill', '2'], /--distill must be in \(0, 1\], got '2'/],
@@ -147,5 +148,25 @@ test('ferkit cv trains a real network per fold with train-style recipe flags (bo
     const o = JSON.parse(r.stdout);
     assert.equal(o.folds.length, 2);
     assert.equal(o.pooled.n ?? o.folds.reduce((a: number, f: { n: number }) => a + f.n, 0), 8);
+  } finally { await t.cleanup(); }
+});
+
+test('ferkit cv --init tiny,base fine-tunes both networks in every fold and scores their ensemble', async () => {
+  const { tempDir, putGray } = await import('../data/fixtures.js');
+  const { join } = await import('node:path');
+  const t = await tempDir('cli-cv-ensemble');
+  try {
+    let n = 0;
+    for (const s of ['S001', 'S002', 'S003', 'S004']) for (const c of ['anger', 'happy']) await putGray(join(t.dir, c, `${s}_001_0000000${n++ % 10}.png`), c === 'happy' ? 200 : 50);
+    const r = run('cv', '--data', t.dir, '--format', 'ckplus', '--folds', '2', '--subject-independent', '--epochs', '1',
+      '--init', 'tiny,base', '--no-augment', '--batch', '4', '--threads', '1', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    for (let fold = 1; fold <= 2; fold++) for (const m of ['tiny', 'base']) assert.match(r.stderr, new RegExp(`fold ${fold}: trained ${m}\\.safetensors 1 epochs`));
+    const o = JSON.parse(r.stdout);
+    assert.equal(o.folds.length, 2);
+    assert.equal(o.pooled.n, 8);
+    assert.deepEqual(o.members.map((m: { name: string }) => m.name), ['tiny', 'base']);
+    for (const m of o.members) assert.ok(m.pooledAccuracy >= 0 && m.pooledAccuracy <= 1 && Number.isFinite(m.accuracy.mean));
+    assert.equal(o.folds[0].members.length, 2);
   } finally { await t.cleanup(); }
 });

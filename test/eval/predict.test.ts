@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Dataset } from '../../src/data/dataset.js';
 import { tenCrop } from '../../src/data/augment.js';
 import { INPUT_LUT } from '../../src/data/normalize.js';
-import { predictDataset } from '../../src/eval/predict.js';
+import { ensemblePredictor, predictDataset } from '../../src/eval/predict.js';
 
 const S = 8;
 function dataset(n: number): Dataset {
@@ -60,4 +60,18 @@ test('predictDataset checks its inputs and the model output', () => {
   assert.throws(() => predictDataset(fake([]), ds, { tta: 'flip' as never }), /unknown tta/);
   assert.throws(() => predictDataset({ predict: () => new Float32Array(3) }, ds, { batch: 2 }), /returned 3 values for 2 inputs/);
   assert.equal(predictDataset(fake([]), ds, { indices: [] }).length, 0);
+});
+
+test('ensemblePredictor returns the log of the members\' averaged probabilities', () => {
+  const ln3 = Math.log(3);
+  // member a: softmax [0, ln 3] = [1/4, 3/4]; member b: [0, 0] = [1/2, 1/2]; per input, two inputs
+  const a = { predict: () => Float32Array.of(0, ln3, ln3, 0) };
+  const b = { predict: () => Float32Array.of(0, 0, 5, 5) };
+  const z = ensemblePredictor([a, b]).predict(new Float32Array(2), 2);
+  const p = Array.from(z, Math.exp);
+  [0.375, 0.625, 0.625, 0.375].forEach((want, i) => assert.ok(Math.abs(p[i] - want) < 1e-6, `p[${i}] = ${p[i]}, want ${want}`));
+  assert.ok(Math.abs(Array.from(ensemblePredictor([a]).predict(new Float32Array(2), 2), Math.exp)[1] - 0.75) < 1e-6);
+  const c = { predict: () => Float32Array.of(0, 0, 0) };
+  assert.throws(() => ensemblePredictor([a, c]).predict(new Float32Array(2), 2), /member 1 returned 3 values for 2 inputs/);
+  assert.throws(() => ensemblePredictor([]), /at least one member/);
 });

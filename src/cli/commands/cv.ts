@@ -65,6 +65,12 @@ export function formatCvTable(r: CvResult): string {
   lines.push(`accuracy  ${(r.accuracy.mean * 100).toFixed(2)}% ± ${(r.accuracy.std * 100).toFixed(2)}  (mean ± sample std over folds)`);
   lines.push(`macro-F1  ${r.macroF1.mean.toFixed(4)} ± ${r.macroF1.std.toFixed(4)}`);
   lines.push(`pooled    accuracy ${(r.pooled.accuracy * 100).toFixed(2)}%, macro-F1 ${r.pooled.macroF1.toFixed(4)} over all ${r.pooled.n} held-out predictions`);
+  if (r.members) {
+    lines.push('', 'the ensemble\'s members alone (same folds and training):');
+    for (const m of r.members) {
+      lines.push(`  ${m.name}: accuracy ${(m.accuracy.mean * 100).toFixed(2)}% ± ${(m.accuracy.std * 100).toFixed(2)}, pooled ${(m.pooled.accuracy * 100).toFixed(2)}%, macro-F1 ${m.macroF1.mean.toFixed(4)}; per fold ${m.accuracy.values.map((v) => (v * 100).toFixed(2)).join(' ')}`);
+    }
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -77,9 +83,10 @@ export function cvJson(r: CvResult): Record<string, unknown> {
     macroF1: { mean: r.macroF1.mean, std: r.macroF1.std },
     folds: r.folds.map((f) => ({
       fold: f.fold, trainSize: f.trainSize, testSize: f.testSize, accuracy: f.accuracy, macroF1: f.macroF1,
-      subjects: f.subjects, testIndices: f.testIndices, confusion: f.confusion,
+      subjects: f.subjects, testIndices: f.testIndices, confusion: f.confusion, ...(f.members ? { members: f.members } : {}),
     })),
     pooled: { n: r.pooled.n, accuracy: r.pooled.accuracy, macroF1: r.pooled.macroF1, perClass: r.pooled.perClass, confusion: r.pooled.confusion },
+    ...(r.members ? { members: r.members.map((m) => ({ name: m.name, accuracy: { mean: m.accuracy.mean, std: m.accuracy.std }, macroF1: { mean: m.macroF1.mean, std: m.macroF1.std }, pooledAccuracy: m.pooled.accuracy })) } : {}),
   };
 }
 
