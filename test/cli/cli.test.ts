@@ -135,38 +135,32 @@ test('ferkit train on a user folder with classes of its own (--custom-classes): 
   } finally { await t.cleanup(); }
 });
 
-test('ferkit cv trains a real network per fold with train-style recipe flags (boolean ones included)', async () => {
+/** `ferkit cv` on a tiny generated CK+-style folder (4 subjects x anger/happy), with `args` after the data flags */
+async function cvOnGeneratedCkPlus(args: string[]) {
   const { tempDir, putGray } = await import('../data/fixtures.js');
   const { join } = await import('node:path');
   const t = await tempDir('cli-cv');
   try {
     let n = 0;
     for (const s of ['S001', 'S002', 'S003', 'S004']) for (const c of ['anger', 'happy']) await putGray(join(t.dir, c, `${s}_001_0000000${n++ % 10}.png`), c === 'happy' ? 200 : 50);
-    const r = run('cv', '--data', t.dir, '--format', 'ckplus', '--folds', '2', '--subject-independent', '--epochs', '1',
-      '--no-augment', '--batch', '4', '--label-smoothing', '0', '--threads', '1', '--json');
+    const r = run('cv', '--data', t.dir, '--format', 'ckplus', '--folds', '2', '--subject-independent', '--epochs', '1', ...args, '--json');
     assert.equal(r.status, 0, r.stderr);
-    const o = JSON.parse(r.stdout);
-    assert.equal(o.folds.length, 2);
-    assert.equal(o.pooled.n ?? o.folds.reduce((a: number, f: { n: number }) => a + f.n, 0), 8);
-  } finally { await t.cleanup(); }
-});
-
-test('ferkit cv --init tiny,base fine-tunes both networks in every fold and scores their ensemble', async () => {
-  const { tempDir, putGray } = await import('../data/fixtures.js');
-  const { join } = await import('node:path');
-  const t = await tempDir('cli-cv-ensemble');
-  try {
-    let n = 0;
-    for (const s of ['S001', 'S002', 'S003', 'S004']) for (const c of ['anger', 'happy']) await putGray(join(t.dir, c, `${s}_001_0000000${n++ % 10}.png`), c === 'happy' ? 200 : 50);
-    const r = run('cv', '--data', t.dir, '--format', 'ckplus', '--folds', '2', '--subject-independent', '--epochs', '1',
-      '--init', 'tiny,base', '--no-augment', '--batch', '4', '--threads', '1', '--json');
-    assert.equal(r.status, 0, r.stderr);
-    for (let fold = 1; fold <= 2; fold++) for (const m of ['tiny', 'base']) assert.match(r.stderr, new RegExp(`fold ${fold}: trained ${m}\\.safetensors 1 epochs`));
     const o = JSON.parse(r.stdout);
     assert.equal(o.folds.length, 2);
     assert.equal(o.pooled.n, 8);
-    assert.deepEqual(o.members.map((m: { name: string }) => m.name), ['tiny', 'base']);
-    for (const m of o.members) assert.ok(m.pooledAccuracy >= 0 && m.pooledAccuracy <= 1 && Number.isFinite(m.accuracy.mean));
-    assert.equal(o.folds[0].members.length, 2);
+    return { o, stderr: r.stderr };
   } finally { await t.cleanup(); }
+}
+
+test('ferkit cv trains a real network per fold with train-style recipe flags (boolean ones included)', async () => {
+  const { o } = await cvOnGeneratedCkPlus(['--no-augment', '--batch', '4', '--label-smoothing', '0', '--threads', '1']);
+  assert.equal(o.members, undefined);
+});
+
+test('ferkit cv --init tiny,base fine-tunes both networks in every fold and scores their ensemble', async () => {
+  const { o, stderr } = await cvOnGeneratedCkPlus(['--init', 'tiny,base', '--no-augment', '--batch', '4', '--threads', '1']);
+  for (let fold = 1; fold <= 2; fold++) for (const m of ['tiny', 'base']) assert.match(stderr, new RegExp(`fold ${fold}: trained ${m}\\.safetensors 1 epochs`));
+  assert.deepEqual(o.members.map((m: { name: string }) => m.name), ['tiny', 'base']);
+  for (const m of o.members) assert.ok(m.pooledAccuracy >= 0 && m.pooledAccuracy <= 1 && Number.isFinite(m.accuracy.mean));
+  assert.equal(o.folds[0].members.length, 2);
 });
