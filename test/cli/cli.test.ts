@@ -135,6 +135,20 @@ test('ferkit train on a user folder with classes of its own (--custom-classes): 
   } finally { await t.cleanup(); }
 });
 
+test('ferkit train --teacher: a log without a terminal still shows the teacher pass progressing', async () => {
+  const { tempDir, putGray } = await import('../data/fixtures.js');
+  const { join } = await import('node:path');
+  const t = await tempDir('cli-teacher');
+  try {
+    for (let i = 0; i < 8; i++) for (const c of ['happy', 'angry']) await putGray(join(t.dir, c, `${i}.png`), c === 'happy' ? 200 - i : 40 + i);
+    // two teachers over the 12 training images: 24 teacher views, the first teacher done at 12 = 50%
+    const r = run('train', '--data', t.dir, '--format', 'folder', '--val-fraction', '0.25', '--epochs', '1', '--batch', '4', '--threads', '1',
+      '--teacher', 'tiny,tiny', '--out', join(t.dir, 'run'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /distillation: teacher pass 50% \(12\/24 images\)/);
+  } finally { await t.cleanup(); }
+});
+
 /** `ferkit cv` on a tiny generated CK+-style folder (4 subjects x anger/happy), with `args` after the data flags */
 async function cvOnGeneratedCkPlus(args: string[]) {
   const { tempDir, putGray } = await import('../data/fixtures.js');

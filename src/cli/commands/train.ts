@@ -211,9 +211,16 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const onSigint = () => { say('\ninterrupt: finishing the current step and writing a checkpoint (Ctrl-C again to abort)'); trainer.stop(); process.once('SIGINT', () => process.exit(130)); };
   process.once('SIGINT', onSigint);
   say(`training ${args.out}: ${JSON.stringify(args.config.model)}, ${args.config.epochs} epochs, batch ${args.config.batch}`);
+  let teacherQuarter = 0;
   const r = await trainer.run({ resume: args.resume, hooks: {
     log: say,
-    onTeacherProgress: (d, t) => { bar.update(d / t, `teacher ${d}/${t}`); if (d === t) bar.done(); },
+    onTeacherProgress: (d, t) => {
+      bar.update(d / t, `teacher ${d}/${t}`);
+      if (d === t) bar.done();
+      // a log file gets no bar: a line at each quarter instead, so a long teacher pass shows it is alive
+      const quarter = Math.floor((4 * d) / t);
+      if (!process.stderr.isTTY && quarter > teacherQuarter && d < t) { teacherQuarter = quarter; say(`distillation: teacher pass ${quarter * 25}% (${d}/${t} images)`); }
+    },
     onProgress: (p) => bar.update((p.epoch + p.batch / p.batches) / p.epochs,
       `epoch ${p.epoch + 1}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(3)} acc ${(p.acc * 100).toFixed(1)}% ${p.imgPerSec.toFixed(0)} img/s ETA ${formatSeconds(p.etaSeconds)}`),
     onEpoch: (e) => { bar.done(); say(`epoch ${e.epoch}: lr ${e.lr.toExponential(2)} train loss ${e.trainLoss.toFixed(4)} acc ${(e.trainAcc * 100).toFixed(2)}%` +
