@@ -127,7 +127,10 @@ export async function crossValidate(o: CvOptions): Promise<CvResult> {
     try {
       const po = { tta: o.tta ?? 'none', batch: o.batch ?? 64 } as const;
       logits = predictDataset(model, testDs, po);
-      for (const m of model.members ?? []) memberLogits.push([m.name, predictDataset(m.predictor, testDs, po)]);
+      for (const m of model.members ?? []) {
+        if (memberLogits.some(([name]) => name === m.name)) throw new Error(`fold ${f}: two ensemble members are named '${m.name}'; members are reported by name`);
+        memberLogits.push([m.name, predictDataset(m.predictor, testDs, po)]);
+      }
     } finally {
       await model.close?.();
     }

@@ -24,6 +24,7 @@ for (const [args, pattern] of [
   [['cv', '--data', 'x', '--format', 'ckplus', '--class-weights', 'some'], /--class-weights must be none or balanced/],
   [['cv', '--data', 'x', '--format', 'ckplus', '--init', 'no-such-model'], /model 'no-such-model' not found/],
   [['cv', '--data', 'x', '--format', 'ckplus', '--init', 'tiny,base', '--model', 'base'], /--model cannot be combined with several --init models/],
+  [['cv', '--data', 'x', '--format', 'ckplus', '--init', 'tiny,base,tiny'], /--init lists 'tiny' twice/],
   [['train', '--data', 'x', '--epochs', '10', '--swa', '11'], /--swa must be from 0 to --epochs \(10\), got '11'/],
   [['train', '--data', 'x', '--distill', '0.5'], /--distill and --teacher-temperature need --teacher MODEL/],
   [['train', '--data', 'x', '--teacher', 'base', '--distill', '2'], /--distill must be in \(0, 1\], got '2'/],

@@ -134,6 +134,8 @@ test('crossValidate scores an ensemble\'s members alone as well, over the same f
   assert.equal(r.accuracy.mean, 1);
   assert.deepEqual(r.members?.map((m) => [m.name, m.accuracy.mean, m.pooled.accuracy, m.pooled.n]), [['right', 1, 1, 24], ['wrong', 0, 0, 24]]);
   for (const f of r.folds) assert.deepEqual(f.members?.map((m) => m.accuracy), [1, 0]);
+  await assert.rejects(crossValidate({ data: data(), folds: 3, seed: 1,
+    train: async () => ({ ...right, members: [{ name: 'm', predictor: right }, { name: 'm', predictor: wrong }] }) }), /two ensemble members are named 'm'/);
   const plain = await crossValidate({ data: data(), folds: 3, seed: 1, train: async () => oracle() });
   assert.equal(plain.members, undefined);
   assert.equal(plain.folds[0].members, undefined);

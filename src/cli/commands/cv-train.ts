@@ -57,6 +57,9 @@ export async function cvTrainCommand(argv: string[]): Promise<number> {
     const { values: t } = parseArgs({ args: ours, options: TRAIN_FLAGS, strict: true });
     const names = t.init ? t.init.split(',').filter(Boolean) : [];
     if (names.length > 1 && t.model) throw new UsageError('--model cannot be combined with several --init models: each keeps its own network');
+    const twice = names.find((m, i) => names.indexOf(m) !== i);
+    // the same file twice would train the same network twice with the same seed: identical members
+    if (twice) throw new UsageError(`--init lists '${twice}' twice`);
     members = names.map((name) => { const init = resolveModelPath(name); return { name, init, model: networkFlags(t, init) }; });
     if (!members.length) members.push({ name: 'model', init: undefined, model: networkFlags(t, undefined) });
     const init = members[0].init;
