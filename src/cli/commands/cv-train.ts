@@ -91,8 +91,13 @@ export async function cvTrainCommand(argv: string[]): Promise<number> {
   };
   const train: CvCommandTrain = async (trainDs, _testDs, fold, s) => {
     const sessions: Session[] = [];
-    for (const member of members) sessions.push(await trainMember(member, trainDs, fold, s));
     const close = () => Promise.all(sessions.map((x) => x.close()));
+    try {
+      for (const member of members) sessions.push(await trainMember(member, trainDs, fold, s));
+    } catch (e) {
+      await close(); // the members already trained hold worker threads that would keep the process alive
+      throw e;
+    }
     if (sessions.length === 1) return { predict: (x, n) => sessions[0].predict(x, n), close, labels: trainDs.classes };
     const ensemble = ensemblePredictor(sessions);
     return { predict: (x, n) => ensemble.predict(x, n), close, labels: trainDs.classes,
