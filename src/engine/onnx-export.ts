@@ -19,7 +19,7 @@ import { Pb, attrFloat, attrInt, attrInts, tensor, valueInfo } from './onnx-prot
 import { quantizeBias, quantizeWeights, uint8Params, type QParams, type Range } from './quantize.js';
 import type { Weights } from './session.js';
 
-/** Activation ranges by node name ('input' for the network's input), as `activationOutputs` names them. */
+/** Activation ranges [min, max] by node name ('input' for the network's input), as `exposeActivations` names them. */
 export type ActivationRanges = Record<string, Range>;
 
 export interface OnnxExportOptions {
@@ -28,9 +28,9 @@ export interface OnnxExportOptions {
   /** free-form key/value metadata (labels, ...) stored in the model */
   metadata?: Record<string, string>;
   producerVersion?: string;
-  /** quantize to int8 (QDQ) with these calibrated activation ranges (see `activationOutputs`) */
+  /** quantize to int8 (QDQ) with these calibrated activation ranges (measure them with `exposeActivations`) */
   int8?: ActivationRanges;
-  /** also output every activation that int8 needs a range for, named by its node (for calibration) */
+  /** also output every activation that int8 needs a range for, as `act/<node name>` (for calibration) */
   exposeActivations?: boolean;
 }
 
