@@ -13,6 +13,8 @@ import { loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { createClassifier, type ClassifierBackend } from '../src/pipeline/classifier.js';
 import { GraphBuilder, exportOnnx, initParams, paramLayout } from '../src/engine/index.js';
+import { INPUT_LUT } from '../src/data/normalize.js';
+import { quantile } from './pipeline/stats.js';
 
 const { values: a } = parseArgs({ options: {
   model: { type: 'string', default: 'tiny' }, blocks: { type: 'string', default: '16' }, calls: { type: 'string', default: '400' },
@@ -35,13 +37,14 @@ const size = classifiers[0].size, px = size * size;
   const sess = await ort.InferenceSession.create(exportOnnx(g, initParams(paramLayout(g), 1), { temperature: 1 }), { logSeverityLevel: 3, intraOpNumThreads: 1 });
   const input = new Float32Array(px);
   classifiers.push({ size, close: () => sess.release(),
-    classify: async (face) => { for (let i = 0; i < px; i++) input[i] = face[i] / 64 - 2; return sess.run({ input: new ort.Tensor('float32', input, [1, 1, size, size]) }, ['logits']); } });
+    classify: async (face) => { for (let i = 0; i < px; i++) input[i] = INPUT_LUT[face[i]]; return sess.run({ input: new ort.Tensor('float32', input, [1, 1, size, size]) }, ['logits']); } });
 }
 const runtimes = [...backends, 'onnx-floor'];
 // 100 different random faces, so no call sees exactly the input of the one before
 const faces = new Uint8Array(100 * px);
 for (let i = 0; i < faces.length; i++) faces[i] = (i * 2654435761) >>> 24;
-const median = (v: number[]) => { const s = [...v].sort((x, y) => x - y); return s[s.length >> 1]; };
+/** the middle value (the upper one of an even count): quantile 0.5 as bench:pipeline computes it */
+const median = (v: number[]) => quantile(v, 0.5);
 
 const medians: number[][] = runtimes.map(() => []);
 for (const c of classifiers) for (let i = 0; i < 50; i++) await c.classify(faces.subarray(0, px), 1); // warm-up

@@ -18,6 +18,8 @@ import { ACTIVATION_PREFIX, exportOnnx, widenRanges, type ActivationRanges } fro
 import { loadModel } from '../src/engine/node/index.js';
 import { packageRoot, resolveModelPath } from '../src/model/registry.js';
 import { INPUT_LUT, loadDatasetCached, type Dataset } from '../src/data/index.js';
+import { evaluateLogits } from '../src/eval/index.js';
+import { quantile } from './pipeline/stats.js';
 
 const { values: a } = parseArgs({ options: {
   model: { type: 'string', default: 'tiny' }, calibration: { type: 'string', default: '1000' },
@@ -67,15 +69,14 @@ const sessions = {
   'node int8': await ort.InferenceSession.create(int8, { logSeverityLevel: 3, intraOpNumThreads: 1 }),
 };
 const accuracy: Record<string, number> = {};
+const K = test.classes.length;
 for (const [k, s] of Object.entries(sessions)) {
-  let ok = 0;
+  const logits = new Float32Array(test.labels.length * K);
   for (let b = 0; b < test.labels.length; b += 64) {
     const idx = range(b, Math.min(64, test.labels.length - b));
-    const z = (await s.run({ input: new ort.Tensor('float32', inputs(test, idx), dims(idx.length)) }, ['logits'])).logits.data as Float32Array;
-    const K = z.length / idx.length;
-    idx.forEach((j, i) => { let best = 0; for (let c = 1; c < K; c++) if (z[i * K + c] > z[i * K + best]) best = c; if (best === test.labels[j]) ok++; });
+    logits.set((await s.run({ input: new ort.Tensor('float32', inputs(test, idx), dims(idx.length)) }, ['logits'])).logits.data as Float32Array, b * K);
   }
-  accuracy[k.split(' ')[1]] = ok / test.labels.length;
+  accuracy[k.split(' ')[1]] = evaluateLogits(logits, Int32Array.from(test.labels), test.classes).accuracy;
 }
 log(`PublicTest accuracy (${test.labels.length} faces): float ${(accuracy.float * 100).toFixed(2)}%, int8 ${(accuracy.int8 * 100).toFixed(2)}%`);
 
@@ -92,7 +93,8 @@ for (const [k, bytes] of [['web float', float], ['web int8', int8]] as const) {
   runners[k] = (x) => s.run({ input: new web.Tensor('float32', x, dims(1)) }, ['logits']);
 }
 const faces = inputs(test, range(0, 100));
-const median = (v: number[]) => { const s = [...v].sort((x, y) => x - y); return s[s.length >> 1]; };
+/** the middle value (the upper one of an even count): quantile 0.5 as bench:pipeline computes it */
+const median = (v: number[]) => quantile(v, 0.5);
 const medians: Record<string, number[]> = Object.fromEntries(Object.keys(runners).map((k) => [k, []]));
 for (const run of Object.values(runners)) for (let i = 0; i < 50; i++) await run(faces.slice(0, px)); // warm-up
 const loadAvg = [loadavg()[0]];

@@ -264,11 +264,14 @@ export class Session {
 
   /** A copy of the current weights. */
   getWeights(): Weights {
-    const { heap, layout, paramPtr, bufferPtr } = this.mem;
-    return {
-      trainable: Float32Array.from(heap.f.subarray(paramPtr >> 2, (paramPtr >> 2) + layout.trainableSize)),
-      buffers: Float32Array.from(heap.f.subarray(bufferPtr >> 2, (bufferPtr >> 2) + layout.bufferSize)),
-    };
+    const { heap, layout, paramPtr } = this.mem;
+    return { trainable: Float32Array.from(heap.f.subarray(paramPtr >> 2, (paramPtr >> 2) + layout.trainableSize)), buffers: this.getBuffers() };
+  }
+
+  /** A copy of the non-trained state alone (BatchNorm running statistics), laid out like `getWeights().buffers`. */
+  getBuffers(): Float32Array {
+    const { heap, layout, bufferPtr } = this.mem;
+    return Float32Array.from(heap.f.subarray(bufferPtr >> 2, (bufferPtr >> 2) + layout.bufferSize));
   }
 
   setWeights(w: Weights): void {

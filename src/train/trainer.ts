@@ -305,7 +305,7 @@ export class Trainer {
       it.fill(b % it.batchesPerEpoch, session.trainInput, session.trainLabels, augmenter);
       session.trainStep(0);
       if (b < burnIn) continue;
-      const buf = session.getWeights().buffers;
+      const buf = session.getBuffers();
       if (!mean) mean = new Float64Array(buf.length);
       n++;
       for (let i = 0; i < buf.length; i++) mean[i] += (buf[i] - mean[i]) / n;
