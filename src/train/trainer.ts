@@ -206,6 +206,9 @@ export class Trainer {
         it.setEpoch(st.epoch);
         const epochStart = performance.now() / 1000 - st.partial.seconds;
         for (; st.batch < steps; st.batch++) {
+          // a training step is synchronous compute: without a turn of the event loop between steps, a
+          // SIGINT/SIGTERM handler (which only sets stopRequested) would not run until the run had ended
+          await new Promise<void>((resolve) => setImmediate(resolve));
           if (this.stopRequested || (opts.stopAfterSteps !== undefined && stepsThisRun >= opts.stopAfterSteps)) {
             st.partial.seconds = performance.now() / 1000 - epochStart;
             st.elapsedSeconds = performance.now() / 1000 - t0;

@@ -150,6 +150,32 @@ test('ferkit train --teacher: a log without a terminal still shows the teacher p
   } finally { await t.cleanup(); }
 });
 
+test('ferkit train stopped by SIGTERM (as a background job is) writes a checkpoint and exits 130', async () => {
+  const { tempDir, putGray } = await import('../data/fixtures.js');
+  const { join } = await import('node:path');
+  const { existsSync } = await import('node:fs');
+  const { spawn } = await import('node:child_process');
+  const t = await tempDir('cli-sigterm');
+  try {
+    for (let i = 0; i < 8; i++) for (const c of ['happy', 'angry']) await putGray(join(t.dir, c, `${i}.png`), c === 'happy' ? 200 - i : 40 + i);
+    const out = join(t.dir, 'run');
+    // far more epochs than the test waits for: only the signal can end this run
+    const child = spawn(process.execPath, ['bin/ferkit.js', 'train', '--data', t.dir, '--format', 'folder', '--val-fraction', '0.25',
+      '--epochs', '100000', '--batch', '4', '--threads', '1', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`no epoch finished: ${err}`)); }, 60_000);
+      child.stderr.on('data', (d) => { err += d; if (/epoch 1:/.test(err) && !child.killed) child.kill('SIGTERM'); });
+      child.on('exit', (c) => { clearTimeout(timer); resolve(c); });
+    });
+    assert.equal(code, 130, err);
+    assert.match(err, /SIGTERM: finishing the current step and writing a checkpoint/);
+    assert.match(err, /stopped: checkpoint written to .*checkpoint\.safetensors \(epoch \d+, batch \d+\)/);
+    assert.match(err, /interrupted: /);
+    assert.ok(existsSync(join(out, 'checkpoint.safetensors')), 'checkpoint written');
+  } finally { await t.cleanup(); }
+});
+
 /** `ferkit cv` on a tiny generated CK+-style folder (4 subjects x anger/happy), with `args` after the data flags */
 async function cvOnGeneratedCkPlus(args: string[]) {
   const { tempDir, putGray } = await import('../data/fixtures.js');

@@ -50,7 +50,8 @@ Augmentation (per training image; defaults in brackets):
                          --schedule constant): BatchNorm statistics recomputed, written as swa.safetensors
 Run:
   --out DIR              run folder (default runs/<model>-<seed>)
-  --resume               continue from DIR/checkpoint.safetensors
+  --resume               continue from DIR/checkpoint.safetensors (Ctrl-C or SIGTERM writes one mid-epoch
+                         and exits 130; a second signal aborts)
   --json                 one JSON object with the result on stdout
 `;
 
@@ -208,8 +209,14 @@ export async function trainCommand(argv: string[]): Promise<number> {
     val = { ds: vds };
   }
   const trainer = new Trainer(args.config, train, val, args.out);
-  const onSigint = () => { say('\ninterrupt: finishing the current step and writing a checkpoint (Ctrl-C again to abort)'); trainer.stop(); process.once('SIGINT', () => process.exit(130)); };
-  process.once('SIGINT', onSigint);
+  // SIGTERM too: `kill`, a container stop or a background job (`&` ignores Ctrl-C) must not lose the partial epoch
+  const stopSignals = ['SIGINT', 'SIGTERM'] as const;
+  const onStopSignal = (signal: NodeJS.Signals) => {
+    say(`\n${signal}: finishing the current step and writing a checkpoint (send it again to abort)`);
+    trainer.stop();
+    for (const s of stopSignals) { process.removeListener(s, onStopSignal); process.once(s, () => process.exit(130)); }
+  };
+  for (const s of stopSignals) process.once(s, onStopSignal);
   say(`training ${args.out}: ${JSON.stringify(args.config.model)}, ${args.config.epochs} epochs, batch ${args.config.batch}`);
   let teacherQuarter = 0;
   const r = await trainer.run({ resume: args.resume, hooks: {
@@ -226,7 +233,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     onEpoch: (e) => { bar.done(); say(`epoch ${e.epoch}: lr ${e.lr.toExponential(2)} train loss ${e.trainLoss.toFixed(4)} acc ${(e.trainAcc * 100).toFixed(2)}%` +
       (e.valAcc !== null ? ` | val loss ${e.valLoss!.toFixed(4)} acc ${(e.valAcc * 100).toFixed(2)}%` : '') + ` | ${e.imgPerSec.toFixed(0)} img/s ${e.seconds.toFixed(1)} s`); },
   } });
-  process.removeListener('SIGINT', onSigint);
+  for (const s of stopSignals) process.removeListener(s, onStopSignal);
   bar.done();
   if (args.json) console.log(JSON.stringify({ out: r.outDir, interrupted: r.interrupted, epochs: r.epochs, bestAcc: r.bestAcc, bestEpoch: r.bestEpoch, params: r.params, seconds: r.seconds, history: r.history, swa: r.swa ?? null }));
   else say(`${r.interrupted ? 'interrupted' : 'done'}: ${summarize(r)}; run folder ${r.outDir}`);
