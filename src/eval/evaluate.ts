@@ -5,6 +5,7 @@
  */
 import type { Graph } from '../engine/graph.js';
 import { inferShapes } from '../engine/graph.js';
+import type { ModelData } from '../engine/model-file.js';
 import { createInferenceSession } from '../engine/session.js';
 import { defaultThreads, loadModel, spawnNodeWorker } from '../engine/node/index.js';
 import type { Dataset } from '../data/dataset.js';
@@ -12,6 +13,7 @@ import { canonicalLabel, CONTEMPT } from '../data/labels.js';
 import { loadDataset, type DatasetFormat, type LoadDatasetOptions } from '../data/readers/index.js';
 import { loadDatasetCached } from '../data/cache.js';
 import { classKey as key, evaluateLogits, mapClasses, modelLabels, modelTemperature } from './labels.js';
+import { softmax } from './metrics.js';
 import { predictDataset, type Tta } from './predict.js';
 import type { EvalResult } from './types.js';
 
@@ -52,15 +54,53 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvalResult> {
   return evaluateLogits(r.logits, r.targets, r.labels, r.temperature);
 }
 
+/**
+ * Several models as one: each predicts the dataset, its probabilities at its own calibrated temperature
+ * are averaged, and the metrics are computed on the average (temperature 1: the average is already a
+ * probability). The models must share labels (in order) and input size, as members fine-tuned from the
+ * same bundled models do.
+ */
+export async function evaluateEnsemble(o: Omit<EvaluateOptions, 'modelPath'> & { modelPaths: string[] }): Promise<EvalResult & { members: EvalResult[] }> {
+  if (o.modelPaths.length < 1) throw new RangeError('evaluateEnsemble: at least one model is needed');
+  const models = o.modelPaths.map((p) => ({ path: p, model: loadModel(p) }));
+  const first = describeModel(models[0].model);
+  for (const m of models.slice(1)) {
+    const d = describeModel(m.model);
+    if (d.labels.join() !== first.labels.join()) throw new Error(`${m.path} has labels [${d.labels}], ${models[0].path} [${first.labels}]: an ensemble needs the same labels in the same order`);
+    if (d.size !== first.size) throw new Error(`${m.path} takes ${d.size}x${d.size} inputs, ${models[0].path} ${first.size}x${first.size}`);
+  }
+  const { ds, targets } = await loadEvalData(o, first.labels, first.size);
+  const members: EvalResult[] = [];
+  let sum: Float64Array | undefined;
+  for (const [i, m] of models.entries()) {
+    const d = describeModel(m.model);
+    const logits = await predictWithModel(m.model, ds, { ...o, onProgress: o.onProgress && ((done, total) => o.onProgress!(i * total + done, models.length * total)) });
+    members.push(evaluateLogits(logits, targets, d.labels, d.temperature));
+    const p = softmax(logits, d.K, d.temperature);
+    if (!sum) sum = p; else for (let j = 0; j < p.length; j++) sum[j] += p[j];
+  }
+  // back to logits for evaluateLogits (which applies a softmax): log of the mean, floored so it stays finite
+  const logits = Float32Array.from(sum!, (v) => Math.log(Math.max(v / models.length, 1e-30)));
+  return { ...evaluateLogits(logits, targets, first.labels, 1), members };
+}
+
 /** The model's logits on a dataset, the targets mapped onto the model's labels, and the model itself. */
 export async function modelLogits(o: EvaluateOptions) {
   const model = loadModel(o.modelPath);
-  const shapes = inferShapes(model.graph);
-  const K = shapes[model.graph.output][0];
-  const labels = modelLabels(model.metadata, K);
-  const temperature = modelTemperature(model.metadata);
-  const size = graphInputSize(model.graph);
+  const { labels, temperature, size, K } = describeModel(model);
+  const { ds, targets } = await loadEvalData(o, labels, size);
+  const logits = await predictWithModel(model, ds, o);
+  return { logits, targets, labels, temperature, model, K };
+}
 
+/** What evaluation needs to know of a model file: its output labels, temperature and input side. */
+function describeModel(model: ModelData) {
+  const K = inferShapes(model.graph)[model.graph.output][0];
+  return { K, labels: modelLabels(model.metadata, K), temperature: modelTemperature(model.metadata), size: graphInputSize(model.graph) };
+}
+
+/** The dataset at the model's input size, with its classes mapped onto the model's labels by name. */
+async function loadEvalData(o: Omit<EvaluateOptions, 'modelPath'>, labels: string[], size: number): Promise<{ ds: Dataset; targets: Int32Array }> {
   const customs = labels.some((l) => canonicalLabel(l) === undefined);
   const dataOpts: LoadDatasetOptions = {
     format: o.data.format, path: o.data.path, split: o.data.split, size,
@@ -70,8 +110,10 @@ export async function modelLogits(o: EvaluateOptions) {
   const ds = o.cacheDir ? await loadDatasetCached(dataOpts, o.cacheDir) : await loadDataset(dataOpts);
   if (ds.labels.length === 0) throw new Error(`no images found in ${o.data.path}${o.data.split ? ` (split ${o.data.split})` : ''}`);
   const map = mapClasses(ds, labels);
-  const targets = Int32Array.from(ds.labels, (y) => map[y]);
+  return { ds, targets: Int32Array.from(ds.labels, (y) => map[y]) };
+}
 
+async function predictWithModel(model: ModelData, ds: Dataset, o: Omit<EvaluateOptions, 'modelPath'>): Promise<Float32Array> {
   const threads = Math.max(1, Math.floor(o.threads ?? defaultThreads()));
   // ten-crop sends 10 inputs per image: fewer images per call keep the inference plan's memory the same
   const batch = o.batch ?? (o.tta === 'tencrop' ? 16 : 64);
@@ -79,11 +121,9 @@ export async function modelLogits(o: EvaluateOptions) {
     graph: model.graph, weights: model.weights, threads, spawn: threads > 1 ? spawnNodeWorker : undefined,
     inferBatches: o.tta === 'tencrop' ? [10, 10 * batch] : [1, batch],
   });
-  let logits: Float32Array;
   try {
-    logits = predictDataset(session, ds, { tta: o.tta ?? 'none', batch, onProgress: o.onProgress });
+    return predictDataset(session, ds, { tta: o.tta ?? 'none', batch, onProgress: o.onProgress });
   } finally {
     await session.close();
   }
-  return { logits, targets, labels, temperature, model, K };
 }

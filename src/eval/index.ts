@@ -7,6 +7,6 @@ export {
   type ConfusionSvgOptions, type CurveSeries, type CurvesOptions, type ReportMeta,
 } from './report.js';
 export { classKey, evaluateLogits, mapClasses, modelLabels, modelTemperature } from './labels.js';
-export { evaluateModel, graphInputSize, type EvaluateOptions } from './evaluate.js';
+export { evaluateModel, evaluateEnsemble, graphInputSize, type EvaluateOptions } from './evaluate.js';
 export { crossValidate, cvSplits, meanStd, type CvOptions, type CvResult, type CvTrainFn, type FoldResult, type MeanStd, type TrainedModel } from './cv.js';
 export type { EvalResult } from './types.js';

@@ -30,6 +30,8 @@ test('eval: missing --model / --data, bad --format, --tta and --threads exit 2 w
     [['--model', 'm', '--data', 'd', '--format', 'folder', '--tta', 'flip'], /unknown --tta 'flip'/],
     [['--model', 'm', '--data', 'd', '--format', 'folder', '--threads', '0'], /--threads must be a positive integer/],
     [['--model', 'm', '--data', 'd', '--format', 'folder', 'extra'], /Unexpected argument 'extra'/],
+    [['--model', 'a,,b', '--data', 'd', '--format', 'folder'], /--model 'a,,b' has an empty name in its list/],
+    [['--model', 'tiny,base,tiny', '--data', 'd', '--format', 'folder'], /--model lists 'tiny' twice/],
   ];
   for (const [argv, re] of cases) {
     const io = collect();
@@ -91,4 +93,23 @@ test('eval --json (as a process): stdout is exactly one parseable JSON object', 
   assert.equal(o.perClass.fear.support, 2);
   const tr = o.confusion.reduce((s: number, r: number[], i: number) => s + r[i], 0);
   assert.ok(Math.abs(o.accuracy - tr / 6) < 1e-12);
+});
+
+test('eval --model a,b: an ensemble, with each member\'s accuracy in the table and in --json', async (t) => {
+  const { dir, cleanup } = await tempDir('cli-ens');
+  t.after(cleanup);
+  const a = join(dir, 'a.safetensors'), b = join(dir, 'b.safetensors'), data = join(dir, 'data');
+  await saveTinyModel(a, 7, {}, 1);
+  await saveTinyModel(b, 7, {}, 2);
+  await imageFolder(data, ['happy', 'sad'], 2);
+  const io = collect(false);
+  assert.equal(await evalCommand(['--model', `${a},${b}`, '--data', data, '--format', 'folder', '--threads', '1'], io), 0, io.err);
+  assert.match(io.out, new RegExp(`model ensemble of ${a}, ${b}`));
+  assert.match(io.out, /members alone \(same images\)\n\s+\d+\.\d\d%  macro-F1 \d\.\d{4}  .*a\.safetensors\n\s+\d+\.\d\d%  macro-F1 \d\.\d{4}  .*b\.safetensors/);
+  const json = collect(false);
+  assert.equal(await evalCommand(['--model', `${a},${b}`, '--data', data, '--format', 'folder', '--threads', '1', '--json'], json), 0, json.err);
+  const o = JSON.parse(json.out);
+  assert.equal(o.n, 4);
+  assert.deepEqual(o.members.map((m: { model: string }) => m.model), [a, b]);
+  for (const m of o.members) assert.ok(m.accuracy >= 0 && m.accuracy <= 1);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FER_LABELS } from '../../src/data/labels.js';
-import { evaluateModel } from '../../src/eval/evaluate.js';
+import { evaluateEnsemble, evaluateModel, modelLogits } from '../../src/eval/evaluate.js';
 import { mapClasses, modelLabels, modelTemperature } from '../../src/eval/labels.js';
 import { bundledModelNames, packageRoot, resolveModelPath } from '../../src/model/registry.js';
 import { imageFolder, saveTinyModel, tempDir } from './fixtures.js';
@@ -56,6 +56,46 @@ test('evaluateModel maps dataset classes onto the model labels by name and appli
   await imageFolder(join(dir, 'data2'), ['happy', 'surprise'], 1);
   await assert.rejects(evaluateModel({ modelPath: model, data: { format: 'folder', path: join(dir, 'data2') }, threads: 1 }),
     /dataset has classes the model does not predict: surprise \(1 images\); the model's labels are Sad, happy, angry/);
+});
+
+test('evaluateEnsemble averages the members\' probabilities, each at its own temperature', async (t) => {
+  const { dir, cleanup } = await tempDir('ens');
+  t.after(cleanup);
+  const a = join(dir, 'a.safetensors'), b = join(dir, 'b.safetensors');
+  await saveTinyModel(a, 7, {}, 1);
+  await saveTinyModel(b, 7, { temperature: '2' }, 2);
+  await imageFolder(join(dir, 'data'), ['happy', 'sad', 'angry', 'fear'], 3);
+  const data = { format: 'folder' as const, path: join(dir, 'data') };
+  const r = await evaluateEnsemble({ modelPaths: [a, b], data, threads: 1 });
+
+  // the members, scored alone on the same images, are what evaluateModel says of each
+  for (const [i, path] of [a, b].entries()) {
+    const alone = await evaluateModel({ modelPath: path, data, threads: 1 });
+    assert.equal(r.members[i].accuracy, alone.accuracy);
+    assert.deepEqual(r.members[i].confusion, alone.confusion);
+  }
+  // the ensemble by hand: mean of softmax(z_a / 1) and softmax(z_b / 2), argmax and NLL
+  const [la, lb] = [await modelLogits({ modelPath: a, data, threads: 1 }), await modelLogits({ modelPath: b, data, threads: 1 })];
+  const sm = (z: Float32Array, i: number, T: number) => {
+    const row = Array.from(z.subarray(i * 7, i * 7 + 7), (v) => v / T), m = Math.max(...row);
+    const e = row.map((v) => Math.exp(v - m)), s = e.reduce((x, y) => x + y, 0);
+    return e.map((v) => v / s);
+  };
+  let nll = 0, correct = 0;
+  for (let i = 0; i < la.targets.length; i++) {
+    const pa = sm(la.logits, i, 1), pb = sm(lb.logits, i, 2), p = pa.map((v, c) => (v + pb[c]) / 2);
+    nll -= Math.log(p[la.targets[i]]);
+    if (p.indexOf(Math.max(...p)) === la.targets[i]) correct++;
+  }
+  assert.equal(r.n, 12);
+  assert.equal(r.temperature, 1);
+  assert.ok(Math.abs(r.nll - nll / 12) < 1e-5, `${r.nll} vs ${nll / 12}`);
+  assert.equal(r.accuracy, correct / 12);
+
+  // members must agree on labels
+  const c = join(dir, 'c.safetensors');
+  await saveTinyModel(c, 3, { labels: JSON.stringify(['sad', 'happy', 'angry']) });
+  await assert.rejects(evaluateEnsemble({ modelPaths: [a, c], data, threads: 1 }), /an ensemble needs the same labels in the same order/);
 });
 
 test('label and temperature metadata parsing', () => {

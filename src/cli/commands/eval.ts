@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { DATASET_FORMATS, type DatasetFormat } from '../../data/readers/index.js';
 import { writeFileAtomic } from '../../engine/node/files.js';
-import { evaluateModel } from '../../eval/evaluate.js';
+import { evaluateEnsemble, evaluateModel } from '../../eval/evaluate.js';
 import { renderReportHtml } from '../../eval/report.js';
 import type { EvalResult } from '../../eval/types.js';
 import { resolveModelPath } from '../../model/registry.js';
@@ -29,7 +29,9 @@ export function processIo(): CliIo {
 export const EVAL_USAGE = `Usage: ferkit eval --model <path|name> --data <path> --format <${DATASET_FORMATS.join('|')}> [options]
 
 Options:
-  --model <path|name>   model file (.safetensors) or bundled model name
+  --model <path|name>   model file (.safetensors) or bundled model name; several, comma-separated
+                        (--model tiny,base): an ensemble, their calibrated probabilities averaged, each
+                        member's accuracy listed too
   --data <path>         dataset folder (the CSV file for fer2013-csv)
   --format <format>     ${DATASET_FORMATS.join(', ')}
   --split <name>        fer2013: split folder (e.g. test); fer2013-csv: Usage (PublicTest, PrivateTest)
@@ -118,10 +120,14 @@ export async function evalCommand(argv: string[], io: CliIo = processIo()): Prom
   }
   if (values.help) { io.stdout(EVAL_USAGE); return 0; }
 
-  let threads: number | undefined, format: DatasetFormat, tta: 'none' | 'tencrop';
+  let threads: number | undefined, format: DatasetFormat, tta: 'none' | 'tencrop', names: string[];
   try {
     const missing = (['model', 'data', 'format'] as const).filter((k) => !values[k]);
     if (missing.length) throw new UsageError(`missing ${missing.map((k) => `--${k}`).join(', ')}`);
+    names = values.model!.split(',').map((n) => n.trim());
+    if (names.some((n) => !n)) throw new UsageError(`--model '${values.model}' has an empty name in its list`);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice) throw new UsageError(`--model lists '${twice}' twice`);
     if (!(DATASET_FORMATS as readonly string[]).includes(values.format!)) throw new UsageError(`unknown --format '${values.format}' (expected one of ${DATASET_FORMATS.join(', ')})`);
     format = values.format as DatasetFormat;
     tta = (values.tta ?? 'none') as 'none' | 'tencrop';
@@ -135,22 +141,29 @@ export async function evalCommand(argv: string[], io: CliIo = processIo()): Prom
 
   const progress = progressLine(io, io.stderrIsTTY && !values.json);
   try {
-    const modelPath = resolveModelPath(values.model!);
-    const result = await evaluateModel({
-      modelPath, data: { format, path: values.data!, split: values.split }, tta, threads, cacheDir: values['cache-dir'],
-      onLoadProgress: (d, t) => progress.update('loading', d, t),
-      onProgress: (d, t) => progress.update('predicting', d, t),
-      onWarning: (m) => { progress.done(); io.stderr(m + '\n'); },
-    });
+    const modelPaths = names.map(resolveModelPath);
+    const common = {
+      data: { format, path: values.data!, split: values.split }, tta, threads, cacheDir: values['cache-dir'],
+      onLoadProgress: (d: number, t: number) => progress.update('loading', d, t),
+      onProgress: (d: number, t: number) => progress.update('predicting', d, t),
+      onWarning: (m: string) => { progress.done(); io.stderr(m + '\n'); },
+    };
+    const result = modelPaths.length === 1 ? await evaluateModel({ ...common, modelPath: modelPaths[0] }) : await evaluateEnsemble({ ...common, modelPaths });
+    const members = 'members' in result ? (result.members as EvalResult[]).map((m, i) => ({ model: modelPaths[i], accuracy: m.accuracy, macroF1: m.macroF1 })) : undefined;
     progress.done();
+    const modelDesc = members ? `ensemble of ${modelPaths.join(', ')}` : modelPaths[0];
     if (values.report) {
       const dataDesc = `${format} ${values.data}${values.split ? ` (${values.split})` : ''}`;
-      writeFileAtomic(values.report, renderReportHtml(result, { model: modelPath, data: dataDesc, tta }));
+      writeFileAtomic(values.report, renderReportHtml(result, { model: modelDesc, data: dataDesc, tta }));
     }
-    if (values.json) io.stdout(JSON.stringify(evalJson(result)) + '\n');
+    if (values.json) io.stdout(JSON.stringify({ ...evalJson(result), ...(members ? { members } : {}) }) + '\n');
     else {
-      io.stdout(`model ${modelPath}\ndata  ${format} ${values.data}${values.split ? ` (split ${values.split})` : ''}${tta !== 'none' ? `, ${tta} TTA` : ''}\n\n`);
+      io.stdout(`model ${modelDesc}\ndata  ${format} ${values.data}${values.split ? ` (split ${values.split})` : ''}${tta !== 'none' ? `, ${tta} TTA` : ''}\n\n`);
       io.stdout(formatEvalTable(result));
+      if (members) {
+        io.stdout('\nmembers alone (same images)\n');
+        for (const m of members) io.stdout(`  ${fmtPct(m.accuracy).padStart(7)}  macro-F1 ${m.macroF1.toFixed(4)}  ${m.model}\n`);
+      }
     }
     if (values.report) io.stderr(`report written to ${values.report}\n`);
     return 0;
