@@ -24,6 +24,7 @@ import { renderCurves } from './curves.js';
 import { modelLabels } from '../eval/labels.js';
 import { fineTuneWeights } from './fine-tune.js';
 import { checkDistillConfig, mixTargets, teacherProbabilities, type DistillConfig } from './distill.js';
+import { labelTargets, mixBatch, mixupDraw } from './mixup.js';
 
 export interface TrainConfig {
   model: Partial<NetConfig>;
@@ -54,13 +55,15 @@ export interface TrainConfig {
   swaEpochs: number;
   /** learn from teachers' probabilities as well as the labels (see distill.ts) */
   distill?: DistillConfig;
+  /** mixup's Beta(alpha, alpha) parameter (see mixup.ts); 0 = off */
+  mixup: number;
 }
 
 export const DEFAULT_CONFIG: TrainConfig = {
   model: {}, epochs: 60, batch: 64, optimizer: { type: 'adamw', weightDecay: 5e-4 }, lr: 3e-3, schedule: 'onecycle',
   warmupEpochs: 2, labelSmoothing: 0.1, classWeights: 'none',
   augment: { shift: 4, flip: true, rotate: 10, scale: [0.9, 1.1], brightness: 0.2, contrast: 0.2, erase: 0.25 },
-  seed: 1, threads: 0, patience: 0, swaEpochs: 0,
+  seed: 1, threads: 0, patience: 0, swaEpochs: 0, mixup: 0,
 };
 
 export interface EpochRecord {
@@ -137,6 +140,7 @@ export class Trainer {
     }
     if (!(c.lr > 0)) throw new Error(`train: lr must be > 0, got ${c.lr}`);
     if (c.distill) checkDistillConfig(c.distill);
+    if (!(c.mixup >= 0 && Number.isFinite(c.mixup))) throw new Error(`train: mixup must be a number >= 0 (0 = off), got ${c.mixup}`);
     if (!(Number.isInteger(c.swaEpochs) && c.swaEpochs >= 0 && c.swaEpochs <= c.epochs)) {
       throw new Error(`train: swaEpochs must be an integer from 0 to epochs (${c.epochs}), got ${c.swaEpochs}`);
     }
@@ -160,7 +164,7 @@ export class Trainer {
     const threads = c.threads > 0 ? c.threads : defaultThreads();
     const session = await Session.create({
       graph, threads, spawn: spawnNodeWorker, trainBatch: c.batch, inferBatches: [c.batch * 4], seed: c.seed,
-      train: { optimizer: c.optimizer, labelSmoothing: c.labelSmoothing, softTargets: Boolean(c.distill),
+      train: { optimizer: c.optimizer, labelSmoothing: c.labelSmoothing, softTargets: Boolean(c.distill) || c.mixup > 0,
         classWeights: c.classWeights === 'balanced' ? classWeightsFor(ds, trainIdx, K) : undefined },
     });
     let teacher: Float32Array | undefined;
@@ -218,6 +222,11 @@ export class Trainer {
           }
           it.fill(st.batch, session.trainInput, session.trainLabels, augmenter);
           if (teacher) mixTargets(session.trainTargets, session.trainLabels, it.batchIndices(st.batch), teacher, K, c.distill!.weight, c.labelSmoothing);
+          else if (c.mixup > 0) labelTargets(session.trainTargets, session.trainLabels, K, c.labelSmoothing);
+          if (c.mixup > 0) {
+            const { lambda, perm } = mixupDraw(c.seed, st.step, c.mixup, c.batch);
+            mixBatch(session.trainInput, session.trainTargets, c.batch, ds.size * ds.size, K, lambda, perm);
+          }
           const lr = schedule.lr(st.step);
           const r = session.trainStep(lr);
           st.step++; stepsThisRun++;

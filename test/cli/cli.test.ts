@@ -25,6 +25,7 @@ for (const [args, pattern] of [
   [['cv', '--data', 'x', '--format', 'ckplus', '--init', 'no-such-model'], /model 'no-such-model' not found/],
   [['cv', '--data', 'x', '--format', 'ckplus', '--init', 'tiny,base', '--model', 'base'], /--model cannot be combined with several --init models/],
   [['cv', '--data', 'x', '--format', 'ckplus', '--init', 'tiny,base,tiny'], /--init lists 'tiny' twice/],
+  [['train', '--data', 'x', '--mixup=-0.2'], /--mixup must be >= 0 \(0 = off; 0.2 is usual\), got '-0.2'/],
   [['train', '--data', 'x', '--epochs', '10', '--swa', '11'], /--swa must be from 0 to --epochs \(10\), got '11'/],
   [['train', '--data', 'x', '--distill', '0.5'], /--distill and --teacher-temperature need --teacher MODEL/],
   [['train', '--data', 'x', '--teacher', 'base', '--distill', '2'], /--distill must be in \(0, 1\], got '2'/],
@@ -70,6 +71,9 @@ test('ferkit train: --teacher, --distill, --teacher-temperature and --swa reach 
   assert.equal(p.config.distill.weight, 0.7);
   assert.equal(p.config.distill.temperature, 2);
   assert.equal(p.config.swaEpochs, 4);
+  assert.equal(plain.config.mixup, 0);
+  const mixed = parseTrainArgs([...base, '--mixup', '0.2']);
+  assert.ok(!mixed.help && mixed.config.mixup === 0.2);
   const d = parseTrainArgs([...base, '--teacher', 'base']);
   assert.ok(!d.help && d.config.distill?.weight === 0.5 && d.config.distill.temperature === 1);
 });

@@ -46,6 +46,8 @@ Augmentation (per training image; defaults in brackets):
   --teacher MODEL[,MODEL] distil from these models (files or bundled names; probabilities averaged)
   --distill W (0.5)      weight of the teachers' probabilities in the target (the label gets 1 - W)
   --teacher-temperature T (1)  soften the teachers' probabilities: softmax(logits / T)
+  --mixup ALPHA          mixup: train on blends of two faces and of their labels, the blend weight drawn
+                         from Beta(ALPHA, ALPHA) per batch (0.2 is usual; 0 = off, the default)
   --swa N                average the weights of the last N epochs (stochastic weight averaging; try it with
                          --schedule constant): BatchNorm statistics recomputed, written as swa.safetensors
 Run:
@@ -136,7 +138,7 @@ export function parseTrainArgs(argv: string[]) {
     brightness: { type: 'string' }, contrast: { type: 'string' }, erase: { type: 'string' },
     threads: { type: 'string' }, patience: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' },
     help: { type: 'boolean' }, init: { type: 'string' }, 'keep-contempt': { type: 'boolean' }, 'custom-classes': { type: 'boolean' },
-    swa: { type: 'string' }, teacher: { type: 'string' }, distill: { type: 'string' }, 'teacher-temperature': { type: 'string' },
+    swa: { type: 'string' }, mixup: { type: 'string' }, teacher: { type: 'string' }, distill: { type: 'string' }, 'teacher-temperature': { type: 'string' },
   } });
   if (a.help) return { help: true as const };
   if (!a.data) throw new UsageError('--data is required (a dataset folder or CSV)');
@@ -161,7 +163,9 @@ export function parseTrainArgs(argv: string[]) {
     init: initPath,
     swaEpochs: num(a.swa, 'swa', 0, true),
     distill: distillFlags(a),
+    mixup: num(a.mixup, 'mixup', 0),
   };
+  if (!(config.mixup! >= 0)) throw new UsageError(`--mixup must be >= 0 (0 = off; 0.2 is usual), got '${a.mixup}'`);
   if (!(config.swaEpochs! >= 0 && config.swaEpochs! <= config.epochs!)) throw new UsageError(`--swa must be from 0 to --epochs (${config.epochs}), got '${a.swa}'`);
   const valFraction = a['val-fraction'] !== undefined ? num(a['val-fraction'], 'val-fraction', 0.1) : undefined;
   if (valFraction !== undefined && !(valFraction > 0 && valFraction < 1)) throw new UsageError('--val-fraction must be between 0 and 1');
