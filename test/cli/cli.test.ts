@@ -20,6 +20,7 @@ for (const [args, pattern] of [
   [['train', '--data', 'x', '--scale', '1.2,0.8'], /--scale must be MIN,MAX/],
   [['train', '--data', 'x', '--rotate', 'lots'], /--rotate must be a number/],
   [['cv', '--data', 'x', '--format', 'ckplus', '--erase', '2'], /--erase must be between 0 and 1, got '2'/],
+  [['cv', '--data', 'x', '--format', 'ckplus', '--mixup=-1'], /--mixup must be >= 0/],
   [['cv', '--data', 'x', '--format', 'ckplus', '--lr', 'fast'], /--lr must be a number, got 'fast'/],
   [['cv', '--data', 'x', '--format', 'ckplus', '--class-weights', 'some'], /--class-weights must be none or balanced/],
   [['cv', '--data', 'x', '--format', 'ckplus', '--init', 'no-such-model'], /model 'no-such-model' not found/],
@@ -198,7 +199,7 @@ async function cvOnGeneratedCkPlus(args: string[]) {
 }
 
 test('ferkit cv trains a real network per fold with train-style recipe flags (boolean ones included)', async () => {
-  const { o } = await cvOnGeneratedCkPlus(['--no-augment', '--batch', '4', '--label-smoothing', '0', '--threads', '1']);
+  const { o } = await cvOnGeneratedCkPlus(['--no-augment', '--batch', '4', '--label-smoothing', '0', '--mixup', '0.2', '--threads', '1']);
   assert.equal(o.members, undefined);
 });
 

@@ -18,7 +18,7 @@ import { spawnNodeWorker, defaultThreads } from '../../engine/node/index.js';
 import { resolveModelPath } from '../../model/registry.js';
 import { Trainer, DEFAULT_CONFIG } from '../../train/trainer.js';
 import { cvCommand, type CvCommandTrain, type CvTrainSettings } from './cv.js';
-import { augmentFlags, classWeightsFlag, networkFlags, num } from './train.js';
+import { augmentFlags, classWeightsFlag, mixupFlag, networkFlags, num } from './train.js';
 import { UsageError } from './eval.js';
 
 /**
@@ -30,6 +30,7 @@ const TRAIN_FLAGS = {
   'label-smoothing': { type: 'string' }, 'class-weights': { type: 'string' }, dropout: { type: 'string' },
   'no-augment': { type: 'boolean' }, 'no-flip': { type: 'boolean' }, shift: { type: 'string' }, rotate: { type: 'string' },
   scale: { type: 'string' }, brightness: { type: 'string' }, contrast: { type: 'string' }, erase: { type: 'string' },
+  mixup: { type: 'string' },
 } as const;
 
 const TRAIN_HELP = `Trainer options (as in ferkit train):
@@ -39,6 +40,7 @@ const TRAIN_HELP = `Trainer options (as in ferkit train):
   --lr X (1e-3 with --init, else 3e-3)  --batch N (32)  --wd X (5e-4)  --label-smoothing X (0.1)
   --class-weights none|balanced  --dropout P
   --no-augment  --no-flip  --shift PX  --rotate DEG  --scale MIN,MAX  --brightness X  --contrast X  --erase P
+  --mixup ALPHA (0 = off)
 `;
 
 export async function cvTrainCommand(argv: string[]): Promise<number> {
@@ -68,6 +70,7 @@ export async function cvTrainCommand(argv: string[]): Promise<number> {
       optimizer: { type: 'adamw' as const, weightDecay: num(t.wd, 'wd', 5e-4) },
       labelSmoothing: num(t['label-smoothing'], 'label-smoothing', DEFAULT_CONFIG.labelSmoothing), classWeights: classWeightsFlag(t),
       augment: t['no-augment'] ? false as const : augmentFlags(t),
+      mixup: mixupFlag(t),
     };
   } catch (e) {
     // every error here is about an argument (a bad value, an --init file that is missing or unreadable)

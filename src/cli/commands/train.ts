@@ -105,6 +105,12 @@ export function networkFlags(a: Flags, initPath: string | undefined): Partial<Ne
   return model;
 }
 
+export function mixupFlag(a: Flags): number {
+  const alpha = num(a.mixup as string | undefined, 'mixup', 0);
+  if (!(alpha >= 0)) throw new UsageError(`--mixup must be >= 0 (0 = off; 0.2 is usual), got '${a.mixup}'`);
+  return alpha;
+}
+
 export function classWeightsFlag(a: Flags): 'none' | 'balanced' {
   const cw = a['class-weights'] ?? 'none';
   if (cw !== 'none' && cw !== 'balanced') throw new UsageError('--class-weights must be none or balanced');
@@ -163,9 +169,8 @@ export function parseTrainArgs(argv: string[]) {
     init: initPath,
     swaEpochs: num(a.swa, 'swa', 0, true),
     distill: distillFlags(a),
-    mixup: num(a.mixup, 'mixup', 0),
+    mixup: mixupFlag(a),
   };
-  if (!(config.mixup! >= 0)) throw new UsageError(`--mixup must be >= 0 (0 = off; 0.2 is usual), got '${a.mixup}'`);
   if (!(config.swaEpochs! >= 0 && config.swaEpochs! <= config.epochs!)) throw new UsageError(`--swa must be from 0 to --epochs (${config.epochs}), got '${a.swa}'`);
   const valFraction = a['val-fraction'] !== undefined ? num(a['val-fraction'], 'val-fraction', 0.1) : undefined;
   if (valFraction !== undefined && !(valFraction > 0 && valFraction < 1)) throw new UsageError('--val-fraction must be between 0 and 1');
