@@ -41,7 +41,7 @@ const trainSeconds = histories.reduce((s, h) => s + secondsOf(h), 0);
 const modelName = (p: string) => p.split('/').pop()!.replace(/\.safetensors$/, '');
 /** `--teacher`: which models taught it and how much, as the trainer's config records it */
 const distillation = (c: any) => (c.distill ? `; distilled from ${c.distill.teachers.map(modelName).join(' + ')} (weight ${c.distill.weight}, teacher temperature ${c.distill.temperature})` : '');
-const recipe = (c: any) => `${c.optimizer?.type ?? '?'} lr ${c.lr} (${c.schedule} schedule), weight decay ${c.optimizer?.weightDecay}, batch ${c.batch}, label smoothing ${c.labelSmoothing}${distillation(c)}`;
+const recipe = (c: any) => `${c.optimizer?.type ?? '?'} lr ${c.lr} (${c.schedule} schedule), weight decay ${c.optimizer?.weightDecay}, batch ${c.batch}, label smoothing ${c.labelSmoothing}${c.mixup ? `, mixup alpha ${c.mixup}` : ''}${distillation(c)}`;
 const augmentation = (c: any) => (c.augment ? Object.entries(c.augment).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ') : 'none');
 /** one row per stage of a staged model: recipe, epochs, best epoch, wall time */
 const stageRows = runs.length < 2 ? '' : runs.map((r, i) => {
