@@ -62,19 +62,17 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvalResult> {
  */
 export async function evaluateEnsemble(o: Omit<EvaluateOptions, 'modelPath'> & { modelPaths: string[] }): Promise<EvalResult & { members: EvalResult[] }> {
   if (o.modelPaths.length < 1) throw new RangeError('evaluateEnsemble: at least one model is needed');
-  const models = o.modelPaths.map((p) => ({ path: p, model: loadModel(p) }));
-  const first = describeModel(models[0].model);
-  for (const m of models.slice(1)) {
-    const d = describeModel(m.model);
-    if (d.labels.join() !== first.labels.join()) throw new Error(`${m.path} has labels [${d.labels}], ${models[0].path} [${first.labels}]: an ensemble needs the same labels in the same order`);
-    if (d.size !== first.size) throw new Error(`${m.path} takes ${d.size}x${d.size} inputs, ${models[0].path} ${first.size}x${first.size}`);
+  const models = o.modelPaths.map((p) => { const model = loadModel(p); return { path: p, model, ...describeModel(model) }; });
+  const first = models[0];
+  for (const d of models.slice(1)) {
+    if (d.labels.join() !== first.labels.join()) throw new Error(`${d.path} has labels [${d.labels}], ${first.path} [${first.labels}]: an ensemble needs the same labels in the same order`);
+    if (d.size !== first.size) throw new Error(`${d.path} takes ${d.size}x${d.size} inputs, ${first.path} ${first.size}x${first.size}`);
   }
   const { ds, targets } = await loadEvalData(o, first.labels, first.size);
   const members: EvalResult[] = [];
   let sum: Float64Array | undefined;
-  for (const [i, m] of models.entries()) {
-    const d = describeModel(m.model);
-    const logits = await predictWithModel(m.model, ds, { ...o, onProgress: o.onProgress && ((done, total) => o.onProgress!(i * total + done, models.length * total)) });
+  for (const [i, d] of models.entries()) {
+    const logits = await predictWithModel(d.model, ds, { ...o, onProgress: o.onProgress && ((done, total) => o.onProgress!(i * total + done, models.length * total)) });
     members.push(evaluateLogits(logits, targets, d.labels, d.temperature));
     const p = softmax(logits, d.K, d.temperature);
     if (!sum) sum = p; else for (let j = 0; j < p.length; j++) sum[j] += p[j];

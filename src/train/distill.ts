@@ -15,6 +15,7 @@ import type { Dataset } from '../data/dataset.js';
 import { INPUT_LUT } from '../data/normalize.js';
 import { softmax } from '../eval/metrics.js';
 import { modelLabels } from '../eval/labels.js';
+import { smoothedLabel } from './targets.js';
 
 export interface DistillConfig {
   /** teacher model files (their probabilities are averaged) */
@@ -88,8 +89,7 @@ export function mixTargets(out: Float32Array | Float64Array, labels: Int32Array,
   for (let j = 0; j < batchIndices.length; j++) {
     const row = batchIndices[j] * K;
     for (let k = 0; k < K; k++) {
-      const label = (k === labels[j] ? 1 - smoothing : 0) + smoothing / K;
-      out[j * K + k] = (1 - weight) * label + weight * teacher[row + k];
+      out[j * K + k] = (1 - weight) * smoothedLabel(k, labels[j], K, smoothing) + weight * teacher[row + k];
     }
   }
 }

@@ -42,13 +42,6 @@ export function mixupDraw(seed: number, step: number, alpha: number, batch: numb
   return { lambda: Math.max(l, 1 - l), perm };
 }
 
-/** Smoothed one-hot targets [batch][K] of `labels` into `out` (what cross-entropy with smoothing aims at). */
-export function labelTargets(out: Float32Array | Float64Array, labels: Int32Array, K: number, smoothing: number): void {
-  for (let j = 0; j < labels.length; j++) {
-    for (let k = 0; k < K; k++) out[j * K + k] = (k === labels[j] ? 1 - smoothing : 0) + smoothing / K;
-  }
-}
-
 /**
  * Mix a batch in place: input [batch][px] and targets [batch][K] become lam * own + (1 - lam) * partner's.
  * Reads the partners from a copy, so the pairing may be any permutation.

@@ -24,7 +24,8 @@ import { renderCurves } from './curves.js';
 import { modelLabels } from '../eval/labels.js';
 import { fineTuneWeights } from './fine-tune.js';
 import { checkDistillConfig, mixTargets, teacherProbabilities, type DistillConfig } from './distill.js';
-import { labelTargets, mixBatch, mixupDraw } from './mixup.js';
+import { mixBatch, mixupDraw } from './mixup.js';
+import { labelTargets } from './targets.js';
 
 export interface TrainConfig {
   model: Partial<NetConfig>;

@@ -148,8 +148,9 @@ export async function evalCommand(argv: string[], io: CliIo = processIo()): Prom
       onProgress: (d: number, t: number) => progress.update('predicting', d, t),
       onWarning: (m: string) => { progress.done(); io.stderr(m + '\n'); },
     };
-    const result = modelPaths.length === 1 ? await evaluateModel({ ...common, modelPath: modelPaths[0] }) : await evaluateEnsemble({ ...common, modelPaths });
-    const members = 'members' in result ? (result.members as EvalResult[]).map((m, i) => ({ model: modelPaths[i], accuracy: m.accuracy, macroF1: m.macroF1 })) : undefined;
+    const ensemble = modelPaths.length > 1 ? await evaluateEnsemble({ ...common, modelPaths }) : undefined;
+    const result = ensemble ?? await evaluateModel({ ...common, modelPath: modelPaths[0] });
+    const members = ensemble?.members.map((m, i) => ({ model: modelPaths[i], accuracy: m.accuracy, macroF1: m.macroF1 }));
     progress.done();
     const modelDesc = members ? `ensemble of ${modelPaths.join(', ')}` : modelPaths[0];
     if (values.report) {
