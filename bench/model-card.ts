@@ -8,6 +8,9 @@
  * A model trained in stages (a run, then a fine-tuning run started from its best checkpoint with --init)
  * takes the run folders in order, comma-separated: --run runs/tiny-v2,runs/tiny-v2-ft. Each stage gets a
  * row with its recipe, epochs and wall time, read from the run folder's config.json and metrics.jsonl.
+ *
+ * The generated part ends with "## Limits". A hand-written "## Status" section (targets, control runs,
+ * reproduction) that the existing card carries after it is kept, so regenerating a card does not lose it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
@@ -101,5 +104,13 @@ annotator each; accuracy on other populations, poses, lighting and cameras will 
 not emotion: the model labels facial configurations, not inner states. Do not use it for decisions about
 people without a human in the loop.
 `;
-writeFileAtomic(join(root, 'models', `${a.name}.md`), md);
+const cardPath = join(root, 'models', `${a.name}.md`);
+/** the existing card's hand-written tail, from its "## Status" heading on ('' when there is none) */
+const handWritten = (() => {
+  if (!existsSync(cardPath)) return '';
+  const old = readFileSync(cardPath, 'utf8');
+  const at = old.search(/^## Status$/m);
+  return at < 0 ? '' : `\n${old.slice(at).trimEnd()}\n`;
+})();
+writeFileAtomic(cardPath, md + handWritten);
 console.log(JSON.stringify({ name: a.name, accuracy: plain.accuracy, tencrop: ten.accuracy, macroF1: plain.macroF1, ece: plain.ece }));

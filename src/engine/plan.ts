@@ -85,12 +85,34 @@ const isStridedPointwise = (n: Extract<NodeSpec, { op: 'conv2d' }>) => n.k === 1
 const ptrOf = (m: Memory, p: ParamInfo) => (p.kind === 'buffer' ? m.bufferPtr : m.paramPtr) + 4 * p.offset;
 const gradOf = (m: Memory, p: ParamInfo) => m.gradPtr + 4 * p.offset;
 
-/** Reuses gradient buffers once their producer's backward has consumed them (same-size free lists). */
-class GradPool {
+/**
+ * Same-size free lists over the arena: a buffer given back is handed out again for the next request of
+ * exactly its size. Gradients reuse buffers once their producer's backward has consumed them; an eval
+ * plan's activations once their last reader has run.
+ */
+class BufferPool {
   private free = new Map<number, number[]>();
   constructor(private arena: Arena) {}
   take(floats: number): number { return this.free.get(floats)?.pop() ?? this.arena.allocF32(floats); }
   give(floats: number, ptr: number): void { (this.free.get(floats) ?? this.free.set(floats, []).get(floats)!).push(ptr); }
+}
+
+/** The nodes whose outputs `n` reads. */
+const inputsOf = (n: NodeSpec): number[] => (n.op === 'input' ? [] : n.op === 'add' ? (n.a === n.b ? [n.a] : [n.a, n.b]) : [n.input]);
+
+/**
+ * For each node, the last node that reads its output at inference (dropout is the identity there, so its
+ * readers count as readers of its input); the graph's output is read after the plan, so it stays live.
+ */
+function lastReaders(g: Graph): number[] {
+  const last: number[] = [];
+  const owner: number[] = [];
+  g.nodes.forEach((n, id) => {
+    owner[id] = n.op === 'dropout' ? owner[n.input] : id;
+    for (const i of inputsOf(n)) last[owner[i]] = id;
+  });
+  last[owner[g.output]] = Infinity;
+  return last;
 }
 
 export function buildPlan(m: Memory, g: Graph, batch: number, mode: 'train' | 'eval', train?: TrainSpec): Plan {
@@ -106,6 +128,12 @@ export function buildPlan(m: Memory, g: Graph, batch: number, mode: 'train' | 'e
   const isTrain = mode === 'train';
   // forward-time state the backward pass needs
   const saved: Record<number, { mean?: number; invstd?: number; idx?: number; mask?: number; xs?: number }> = {};
+  // A training plan keeps every activation for the backward pass. An eval plan needs a node's output only
+  // until its last reader has run, so its buffer goes back to a pool then and a later node of the same size
+  // takes it: the memory of a batch-256 plan is then a few layers' worth instead of the whole network's.
+  const lastRead = isTrain ? [] : lastReaders(g);
+  const activations = new BufferPool(arena);
+  const owner: number[] = []; // the node whose buffer holds a node's output (inference dropout aliases its input)
 
   g.nodes.forEach((n, id) => {
     const [C, H, W] = n.op === 'input' ? n.shape : n.op === 'add' ? shapes[n.a] : shapes[n.input];
@@ -113,9 +141,13 @@ export function buildPlan(m: Memory, g: Graph, batch: number, mode: 'train' | 'e
     const P = H * W;
     const x = n.op === 'input' || n.op === 'add' ? 0 : act[n.input];
     const p = params(id);
-    if (n.op === 'dropout' && !isTrain) { act[id] = x; return; } // identity at inference
-    const y = arena.allocF32(size(id));
+    if (n.op === 'dropout' && !isTrain) { act[id] = x; owner[id] = owner[n.input]; return; } // identity at inference
+    const y = isTrain ? arena.allocF32(size(id)) : activations.take(size(id));
     act[id] = y;
+    owner[id] = id;
+    // inputs whose last reader is this node are free once it has run; y was taken first, so it never
+    // shares memory with its own inputs (ops run in order, a barrier after each)
+    if (!isTrain) for (const i of inputsOf(n)) if (lastRead[owner[i]] === id && owner[i] !== 0) activations.give(size(owner[i]), act[owner[i]]);
     const nm = `${n.op}:${n.name}`;
     switch (n.op) {
       case 'input': break;
@@ -203,7 +235,7 @@ export function buildPlan(m: Memory, g: Graph, batch: number, mode: 'train' | 'e
 
   // ---- loss ----
   const update: Op[] = plan.update;
-  const pool = new GradPool(arena);
+  const pool = new BufferPool(arena);
   const grad: (number | undefined)[] = [];
   plan.labels = arena.alloc(4 * N);
   plan.prob = arena.allocF32(N * classes);

@@ -26,6 +26,9 @@ for (const [args, pattern] of [
   [['cv', '--data', 'x', '--format', 'ckplus', '--init', 'no-such-model'], /model 'no-such-model' not found/],
   [['cv', '--data', 'x', '--format', 'ckplus', '--init', 'tiny,base', '--model', 'base'], /--model cannot be combined with several --init models/],
   [['cv', '--data', 'x', '--format', 'ckplus', '--init', 'tiny,base,tiny'], /--init lists 'tiny' twice/],
+  [['cv', '--data', 'x', '--format', 'ckplus', '--init', 'tiny,,base'], /--init 'tiny,,base' has an empty name in its list/],
+  [['train', '--data', 'x', '--teacher', 'base,'], /--teacher 'base,' has an empty name in its list/],
+  [['train', '--data', 'x', '--teacher', 'base,base'], /--teacher lists 'base' twice/],
   [['train', '--data', 'x', '--mixup=-0.2'], /--mixup must be >= 0 \(0 = off; 0.2 is usual\), got '-0.2'/],
   [['train', '--data', 'x', '--epochs', '10', '--swa', '11'], /--swa must be from 0 to --epochs \(10\), got '11'/],
   [['train', '--data', 'x', '--distill', '0.5'], /--distill and --teacher-temperature need --teacher MODEL/],
@@ -149,7 +152,7 @@ test('ferkit train --teacher: a log without a terminal still shows the teacher p
     for (let i = 0; i < 8; i++) for (const c of ['happy', 'angry']) await putGray(join(t.dir, c, `${i}.png`), c === 'happy' ? 200 - i : 40 + i);
     // two teachers over the 12 training images: 24 teacher views, the first teacher done at 12 = 50%
     const r = run('train', '--data', t.dir, '--format', 'folder', '--val-fraction', '0.25', '--epochs', '1', '--batch', '4', '--threads', '1',
-      '--teacher', 'tiny,tiny', '--out', join(t.dir, 'run'));
+      '--teacher', 'tiny,base', '--out', join(t.dir, 'run'));
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /distillation: teacher pass 50% \(12\/24 images\)/);
   } finally { await t.cleanup(); }

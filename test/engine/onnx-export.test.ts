@@ -37,6 +37,14 @@ test('ONNX export of the tiny network matches the engine within 1e-4 (logits and
   console.log(`# tiny: max abs logit difference ${worst.toExponential(2)}`);
 });
 
+// Identity units (units > 1) read their input twice, first through the pre-activation and last in the
+// residual add: the case where an inference plan that reuses activation buffers would free one too early.
+test('ONNX export of a base-shaped network (identity units, dropout) matches the engine at batch 1 and 64', async () => {
+  const graph = buildReferenceNet({ widths: [4, 8, 8], units: 3, dropout: 0.2, inputSize: 24 });
+  await check(graph, 1, 1);
+  await check(graph, 64, 1);
+});
+
 test('ONNX export covers post-activation units, plain convolutions, dense, dropout', async () => {
   await check(buildReferenceNet({ widths: [4, 6], activation: 'post', conv: 'conv', dropout: 0.3, inputSize: 20 }), 2, 1);
   const b = new GraphBuilder([1, 9, 9]);

@@ -19,7 +19,7 @@ import { resolveModelPath } from '../../model/registry.js';
 import { Trainer, DEFAULT_CONFIG } from '../../train/trainer.js';
 import { cvCommand, type CvCommandTrain, type CvTrainSettings } from './cv.js';
 import { augmentFlags, classWeightsFlag, mixupFlag, networkFlags, num } from './train.js';
-import { UsageError } from './eval.js';
+import { modelList, UsageError } from './eval.js';
 
 /**
  * Trainer flags that `ferkit cv` adds to the driver's own (see `ferkit cv --help`): the network, and the
@@ -57,11 +57,8 @@ export async function cvTrainCommand(argv: string[]): Promise<number> {
   let recipe, members: { name: string; init: string | undefined; model: ReturnType<typeof networkFlags> }[];
   try {
     const { values: t } = parseArgs({ args: ours, options: TRAIN_FLAGS, strict: true });
-    const names = t.init ? t.init.split(',').filter(Boolean) : [];
+    const names = t.init ? modelList(t.init, 'init') : [];
     if (names.length > 1 && t.model) throw new UsageError('--model cannot be combined with several --init models: each keeps its own network');
-    const twice = names.find((m, i) => names.indexOf(m) !== i);
-    // the same file twice would train the same network twice with the same seed: identical members
-    if (twice) throw new UsageError(`--init lists '${twice}' twice`);
     members = names.map((name) => { const init = resolveModelPath(name); return { name, init, model: networkFlags(t, init) }; });
     if (!members.length) members.push({ name: 'model', init: undefined, model: networkFlags(t, undefined) });
     const init = members[0].init;

@@ -46,6 +46,19 @@ Options:
 /** A usage error: message to stderr, exit code 2. */
 export class UsageError extends Error {}
 
+/**
+ * A comma-separated list of models (`--model a,b`, `--init a,b`, `--teacher a,b`): names trimmed; an empty
+ * name (`a,,b`, a trailing comma) or a name given twice is refused, since either is a typo more often than
+ * a wish (the same model twice would silently double its weight, or train identical members).
+ */
+export function modelList(value: string, flag: string): string[] {
+  const names = value.split(',').map((n) => n.trim());
+  if (names.some((n) => !n)) throw new UsageError(`--${flag} '${value}' has an empty name in its list`);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new UsageError(`--${flag} lists '${twice}' twice`);
+  return names;
+}
+
 const fmtPct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
 function parseThreads(s: string | undefined): number | undefined {
@@ -124,10 +137,7 @@ export async function evalCommand(argv: string[], io: CliIo = processIo()): Prom
   try {
     const missing = (['model', 'data', 'format'] as const).filter((k) => !values[k]);
     if (missing.length) throw new UsageError(`missing ${missing.map((k) => `--${k}`).join(', ')}`);
-    names = values.model!.split(',').map((n) => n.trim());
-    if (names.some((n) => !n)) throw new UsageError(`--model '${values.model}' has an empty name in its list`);
-    const twice = names.find((n, i) => names.indexOf(n) !== i);
-    if (twice) throw new UsageError(`--model lists '${twice}' twice`);
+    names = modelList(values.model!, 'model');
     if (!(DATASET_FORMATS as readonly string[]).includes(values.format!)) throw new UsageError(`unknown --format '${values.format}' (expected one of ${DATASET_FORMATS.join(', ')})`);
     format = values.format as DatasetFormat;
     tta = (values.tta ?? 'none') as 'none' | 'tencrop';

@@ -12,7 +12,7 @@ import type { NetConfig } from '../../model/reference-net.js';
 import { Trainer, DEFAULT_CONFIG, summarize, type TrainConfig } from '../../train/trainer.js';
 import type { DistillConfig } from '../../train/distill.js';
 import { ProgressBar, formatSeconds } from '../progress.js';
-import { UsageError } from './eval.js';
+import { modelList, UsageError } from './eval.js';
 
 export const TRAIN_HELP = `Usage: ferkit train --data <path> [options]
 
@@ -123,7 +123,7 @@ function distillFlags(a: Flags): DistillConfig | undefined {
     if (a.distill !== undefined || a['teacher-temperature'] !== undefined) throw new UsageError('--distill and --teacher-temperature need --teacher MODEL');
     return undefined;
   }
-  const teachers = (a.teacher as string).split(',').filter(Boolean).map((t) => resolveModelPath(t));
+  const teachers = modelList(a.teacher as string, 'teacher').map((t) => resolveModelPath(t));
   const weight = num(a.distill as string | undefined, 'distill', 0.5);
   if (!(weight > 0 && weight <= 1)) throw new UsageError(`--distill must be in (0, 1], got '${a.distill}'`);
   const temperature = num(a['teacher-temperature'] as string | undefined, 'teacher-temperature', 1);
