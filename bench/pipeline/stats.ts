@@ -25,6 +25,27 @@ export interface Machine {
   /** 1-minute load averages at the start and the end of the run */
   loadStart: number[];
   loadEnd?: number[];
+  /** speedProbe() in ms at the start and the end of the run */
+  probeStartMs: number;
+  probeEndMs?: number;
+}
+
+/**
+ * How fast this machine is right now: the best of 7 runs of a fixed floating-point loop, in ms (lower is
+ * faster). The load average cannot see it, but this virtual machine's speed drifts by up to 2x between
+ * hours with nothing else running on it (22 ms and 44 ms were both measured on 2026-11-29), and every
+ * absolute time in the report moves with it; the ratios between contenders measured together do not.
+ */
+export function speedProbe(): number {
+  const a = new Float64Array(1 << 16).map((_, i) => i % 97);
+  let best = Infinity, sink = 0;
+  for (let r = 0; r < 7; r++) {
+    const t = performance.now();
+    for (let k = 0; k < 300; k++) for (let i = 0; i < a.length; i++) sink += a[i] * 1.0000001;
+    best = Math.min(best, performance.now() - t);
+  }
+  if (sink < 0) throw new Error('unreachable'); // keeps the loop from being optimised away
+  return +best.toFixed(1);
 }
 
 export function machine(): Machine {
@@ -32,6 +53,7 @@ export function machine(): Machine {
   return {
     cpu: c[0]?.model?.trim() ?? 'unknown', cores: c.length, memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version, platform: `${process.platform} ${process.arch}`, loadStart: loadavg().map((x) => +x.toFixed(2)),
+    probeStartMs: speedProbe(),
   };
 }
 

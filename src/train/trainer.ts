@@ -82,7 +82,8 @@ export interface ProgressInfo { epoch: number; epochs: number; batch: number; ba
 
 export interface TrainHooks {
   onProgress?: (p: ProgressInfo) => void;
-  onEpoch?: (r: EpochRecord) => void;
+  /** after each epoch; `history` is every epoch of the run so far, those before a --resume included */
+  onEpoch?: (r: EpochRecord, history: readonly EpochRecord[]) => void;
   log?: (msg: string) => void;
   /** distillation: teacher images done of total, before training starts */
   onTeacherProgress?: (done: number, total: number) => void;
@@ -246,7 +247,7 @@ export class Trainer {
         st.history.push(rec);
         st.partial = { loss: 0, correct: 0, seen: 0, seconds: 0 };
         appendFileSync(metricsPath, JSON.stringify(rec) + '\n');
-        hooks.onEpoch?.(rec);
+        hooks.onEpoch?.(rec, st.history);
         if (v) schedule.epochEnd(v.acc);
         const score = v ? v.acc : rec.trainAcc;
         if (score > st.bestAcc) {

@@ -158,6 +158,22 @@ test('ferkit train --teacher: a log without a terminal still shows the teacher p
   } finally { await t.cleanup(); }
 });
 
+test('ferkit train: a log without a terminal gets, per epoch, the best validation accuracy so far and an ETA', async () => {
+  const { tempDir, putGray } = await import('../data/fixtures.js');
+  const { join } = await import('node:path');
+  const t = await tempDir('cli-epoch-line');
+  try {
+    for (let i = 0; i < 8; i++) for (const c of ['happy', 'angry']) await putGray(join(t.dir, c, `${i}.png`), c === 'happy' ? 200 - i : 40 + i);
+    const r = run('train', '--data', t.dir, '--format', 'folder', '--val-fraction', '0.25', '--epochs', '2', '--batch', '4', '--threads', '1',
+      '--out', join(t.dir, 'run'));
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stderr.split('\n').filter((l) => /^epoch \d+:/.test(l));
+    assert.equal(lines.length, 2, r.stderr);
+    assert.match(lines[0], /acc \d+\.\d\d% \(best \d+\.\d\d% at epoch 1\) \|.* s \| ETA \d+(\.\d+)?s$/);
+    assert.match(lines[1], /\(best \d+\.\d\d% at epoch [12]\) \|.* s$/); // the last epoch: nothing left, no ETA
+  } finally { await t.cleanup(); }
+});
+
 test('ferkit train stopped by SIGTERM (as a background job is) writes a checkpoint and exits 130', async () => {
   const { tempDir, putGray } = await import('../data/fixtures.js');
   const { join } = await import('node:path');

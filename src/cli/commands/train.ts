@@ -239,8 +239,16 @@ export async function trainCommand(argv: string[]): Promise<number> {
     },
     onProgress: (p) => bar.update((p.epoch + p.batch / p.batches) / p.epochs,
       `epoch ${p.epoch + 1}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(3)} acc ${(p.acc * 100).toFixed(1)}% ${p.imgPerSec.toFixed(0)} img/s ETA ${formatSeconds(p.etaSeconds)}`),
-    onEpoch: (e) => { bar.done(); say(`epoch ${e.epoch}: lr ${e.lr.toExponential(2)} train loss ${e.trainLoss.toFixed(4)} acc ${(e.trainAcc * 100).toFixed(2)}%` +
-      (e.valAcc !== null ? ` | val loss ${e.valLoss!.toFixed(4)} acc ${(e.valAcc * 100).toFixed(2)}%` : '') + ` | ${e.imgPerSec.toFixed(0)} img/s ${e.seconds.toFixed(1)} s`); },
+    onEpoch: (e, history) => {
+      bar.done();
+      // a log file has no bar: each epoch's line carries the best so far and the time left, so a `tail` of
+      // a background run's log says where it stands (the ETA is an upper bound with --patience)
+      const best = history.reduce((b, h) => ((h.valAcc ?? -1) > (b.valAcc ?? -1) ? h : b));
+      const left = (args.config.epochs ?? DEFAULT_CONFIG.epochs) - e.epoch, mean = history.reduce((a, h) => a + h.seconds, 0) / history.length;
+      say(`epoch ${e.epoch}: lr ${e.lr.toExponential(2)} train loss ${e.trainLoss.toFixed(4)} acc ${(e.trainAcc * 100).toFixed(2)}%` +
+        (e.valAcc !== null ? ` | val loss ${e.valLoss!.toFixed(4)} acc ${(e.valAcc * 100).toFixed(2)}% (best ${(best.valAcc! * 100).toFixed(2)}% at epoch ${best.epoch})` : '') +
+        ` | ${e.imgPerSec.toFixed(0)} img/s ${e.seconds.toFixed(1)} s` + (left > 0 ? ` | ETA ${formatSeconds(left * mean)}` : ''));
+    },
   } });
   for (const s of stopSignals) process.removeListener(s, onStopSignal);
   bar.done();
