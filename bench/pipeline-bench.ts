@@ -350,7 +350,7 @@ function markdown(): string {
   L.push('## Machine', '');
   L.push(`${mach.cpu}, ${mach.cores} cores, ${mach.memoryGiB} GiB, ${mach.platform}, Node ${mach.node}. Load average (1 min) ${mach.loadStart[0]} at the start, ${mach.loadEnd?.[0]} at the end` +
     ' (the machine is shared: other work, e.g. a training job, runs at the same time, so absolute figures are noisy; the contenders run interleaved in the same process, so the ratios are the figures to trust).' +
-    ` Speed probe (a fixed JavaScript loop, best of 7, lower is faster): ${mach.probeStartMs} ms at the start, ${mach.probeEndMs} ms at the end; this virtual machine's speed drifts by up to 2x between hours with nothing else running (22 ms and 44 ms were both measured on 2026-11-29, with the tiny batch-1 latency at 0.26 and 0.47 ms), which moves every absolute time here, the 0.3 ms goal included.` +
+    ` Speed probe (a fixed JavaScript loop, best of 21, lower is faster): ${mach.probeStartMs} ms at the start, ${mach.probeEndMs} ms at the end; this virtual machine's speed drifts by up to 2x between hours with nothing else running (22 ms and 44 ms were both measured on 2026-11-29, with the tiny batch-1 latency at 0.26 and 0.47 ms), which moves every absolute time here, the 0.3 ms goal included.` +
     (a.note ? ` ${a.note}` : ''), '');
   L.push('## Contenders', '');
   L.push(table(['contender', 'models', 'runtime'], [

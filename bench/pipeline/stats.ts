@@ -1,4 +1,5 @@
 /** Small helpers of bench:pipeline: statistics, the machine, formatting. */
+import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 
 export const median = (v: number[]): number => {
@@ -30,22 +31,26 @@ export interface Machine {
   probeEndMs?: number;
 }
 
+/** The probe's loop, run by speedProbe() in a fresh Node process; prints its best time in ms. */
+const PROBE = `(() => { // in a function: top-level bindings of a script are globals, several times slower
+  const a = new Float64Array(1 << 16).map((_, i) => i % 97); let best = Infinity, sink = 0;
+  for (let r = 0; r < 21; r++) { const t = performance.now();
+    for (let k = 0; k < 300; k++) for (let i = 0; i < a.length; i++) sink += a[i] * 1.0000001;
+    best = Math.min(best, performance.now() - t); }
+  console.log(sink < 0 ? -1 : best.toFixed(1)); })();`;
+
 /**
- * How fast this machine is right now: the best of 7 runs of a fixed floating-point loop, in ms (lower is
- * faster). The load average cannot see it, but this virtual machine's speed drifts by up to 2x between
- * hours with nothing else running on it (22 ms and 44 ms were both measured on 2026-11-29), and every
- * absolute time in the report moves with it; the ratios between contenders measured together do not.
+ * How fast this machine is right now: the best of 21 runs (about half a second) of a fixed floating-point
+ * loop, in ms (lower is faster). The load average cannot see it, but this virtual machine's speed drifts
+ * by up to 2x between hours with nothing else running on it (22 ms and 44 ms were both measured on
+ * 2026-11-29), and every absolute time in the report moves with it; the ratios between contenders
+ * measured together do not. It runs in a fresh process, so what the bench's own process has done (heap,
+ * compiled code) does not weigh on it.
  */
 export function speedProbe(): number {
-  const a = new Float64Array(1 << 16).map((_, i) => i % 97);
-  let best = Infinity, sink = 0;
-  for (let r = 0; r < 7; r++) {
-    const t = performance.now();
-    for (let k = 0; k < 300; k++) for (let i = 0; i < a.length; i++) sink += a[i] * 1.0000001;
-    best = Math.min(best, performance.now() - t);
-  }
-  if (sink < 0) throw new Error('unreachable'); // keeps the loop from being optimised away
-  return +best.toFixed(1);
+  const r = spawnSync(process.execPath, ['-e', PROBE], { encoding: 'utf8' });
+  const ms = Number(r.stdout.trim());
+  return r.status === 0 && ms > 0 ? ms : NaN;
 }
 
 export function machine(): Machine {
