@@ -101,10 +101,11 @@ class BufferPool {
 const inputsOf = (n: NodeSpec): number[] => (n.op === 'input' ? [] : n.op === 'add' ? (n.a === n.b ? [n.a] : [n.a, n.b]) : [n.input]);
 
 /**
- * For each node, the last node that reads its output at inference (dropout is the identity there, so its
- * readers count as readers of its input); the graph's output is read after the plan, so it stays live.
+ * Buffer lifetimes at inference. `owner[id]`: the node whose buffer holds node id's output (dropout is the
+ * identity there, so it owns nothing and aliases its input). `last[owner]`: the last node that reads that
+ * buffer; the graph's output is read after the plan, so it stays live.
  */
-function lastReaders(g: Graph): number[] {
+function inferenceLifetimes(g: Graph): { owner: number[]; last: number[] } {
   const last: number[] = [];
   const owner: number[] = [];
   g.nodes.forEach((n, id) => {
@@ -112,7 +113,7 @@ function lastReaders(g: Graph): number[] {
     for (const i of inputsOf(n)) last[owner[i]] = id;
   });
   last[owner[g.output]] = Infinity;
-  return last;
+  return { owner, last };
 }
 
 export function buildPlan(m: Memory, g: Graph, batch: number, mode: 'train' | 'eval', train?: TrainSpec): Plan {
@@ -131,9 +132,8 @@ export function buildPlan(m: Memory, g: Graph, batch: number, mode: 'train' | 'e
   // A training plan keeps every activation for the backward pass. An eval plan needs a node's output only
   // until its last reader has run, so its buffer goes back to a pool then and a later node of the same size
   // takes it: the memory of a batch-256 plan is then a few layers' worth instead of the whole network's.
-  const lastRead = isTrain ? [] : lastReaders(g);
+  const { owner, last: lastRead } = isTrain ? { owner: [], last: [] } : inferenceLifetimes(g);
   const activations = new BufferPool(arena);
-  const owner: number[] = []; // the node whose buffer holds a node's output (inference dropout aliases its input)
 
   g.nodes.forEach((n, id) => {
     const [C, H, W] = n.op === 'input' ? n.shape : n.op === 'add' ? shapes[n.a] : shapes[n.input];
@@ -141,10 +141,9 @@ export function buildPlan(m: Memory, g: Graph, batch: number, mode: 'train' | 'e
     const P = H * W;
     const x = n.op === 'input' || n.op === 'add' ? 0 : act[n.input];
     const p = params(id);
-    if (n.op === 'dropout' && !isTrain) { act[id] = x; owner[id] = owner[n.input]; return; } // identity at inference
+    if (n.op === 'dropout' && !isTrain) { act[id] = x; return; } // identity at inference
     const y = isTrain ? arena.allocF32(size(id)) : activations.take(size(id));
     act[id] = y;
-    owner[id] = id;
     // inputs whose last reader is this node are free once it has run; y was taken first, so it never
     // shares memory with its own inputs (ops run in order, a barrier after each)
     if (!isTrain) for (const i of inputsOf(n)) if (lastRead[owner[i]] === id && owner[i] !== 0) activations.give(size(owner[i]), act[owner[i]]);

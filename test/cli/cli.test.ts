@@ -144,12 +144,19 @@ test('ferkit train on a user folder with classes of its own (--custom-classes): 
   } finally { await t.cleanup(); }
 });
 
+/** 8 bright 'happy' and 8 dark 'angry' faces under dir: a folder dataset a network learns in one epoch */
+async function twoClassFolder(dir: string) {
+  const { putGray } = await import('../data/fixtures.js');
+  const { join } = await import('node:path');
+  for (let i = 0; i < 8; i++) for (const c of ['happy', 'angry']) await putGray(join(dir, c, `${i}.png`), c === 'happy' ? 200 - i : 40 + i);
+}
+
 test('ferkit train --teacher: a log without a terminal still shows the teacher pass progressing', async () => {
-  const { tempDir, putGray } = await import('../data/fixtures.js');
+  const { tempDir } = await import('../data/fixtures.js');
   const { join } = await import('node:path');
   const t = await tempDir('cli-teacher');
   try {
-    for (let i = 0; i < 8; i++) for (const c of ['happy', 'angry']) await putGray(join(t.dir, c, `${i}.png`), c === 'happy' ? 200 - i : 40 + i);
+    await twoClassFolder(t.dir);
     // two teachers over the 12 training images: 24 teacher views, the first teacher done at 12 = 50%
     const r = run('train', '--data', t.dir, '--format', 'folder', '--val-fraction', '0.25', '--epochs', '1', '--batch', '4', '--threads', '1',
       '--teacher', 'tiny,base', '--out', join(t.dir, 'run'));
@@ -159,11 +166,11 @@ test('ferkit train --teacher: a log without a terminal still shows the teacher p
 });
 
 test('ferkit train: a log without a terminal gets, per epoch, the best validation accuracy so far and an ETA', async () => {
-  const { tempDir, putGray } = await import('../data/fixtures.js');
+  const { tempDir } = await import('../data/fixtures.js');
   const { join } = await import('node:path');
   const t = await tempDir('cli-epoch-line');
   try {
-    for (let i = 0; i < 8; i++) for (const c of ['happy', 'angry']) await putGray(join(t.dir, c, `${i}.png`), c === 'happy' ? 200 - i : 40 + i);
+    await twoClassFolder(t.dir);
     const r = run('train', '--data', t.dir, '--format', 'folder', '--val-fraction', '0.25', '--epochs', '2', '--batch', '4', '--threads', '1',
       '--out', join(t.dir, 'run'));
     assert.equal(r.status, 0, r.stderr);
@@ -175,13 +182,13 @@ test('ferkit train: a log without a terminal gets, per epoch, the best validatio
 });
 
 test('ferkit train stopped by SIGTERM (as a background job is) writes a checkpoint and exits 130', async () => {
-  const { tempDir, putGray } = await import('../data/fixtures.js');
+  const { tempDir } = await import('../data/fixtures.js');
   const { join } = await import('node:path');
   const { existsSync } = await import('node:fs');
   const { spawn } = await import('node:child_process');
   const t = await tempDir('cli-sigterm');
   try {
-    for (let i = 0; i < 8; i++) for (const c of ['happy', 'angry']) await putGray(join(t.dir, c, `${i}.png`), c === 'happy' ? 200 - i : 40 + i);
+    await twoClassFolder(t.dir);
     const out = join(t.dir, 'run');
     // far more epochs than the test waits for: only the signal can end this run
     const child = spawn(process.execPath, ['bin/ferkit.js', 'train', '--data', t.dir, '--format', 'folder', '--val-fraction', '0.25',
