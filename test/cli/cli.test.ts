@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { parseTrainArgs } from '../../src/cli/commands/train.js';
+import { netConfigOfModel, resolveModelPath } from '../../src/model/registry.js';
 
 const run = (...args: string[]) => spawnSync(process.execPath, ['bin/ferkit.js', ...args], { encoding: 'utf8' });
 
@@ -86,7 +87,10 @@ test('ferkit train --init: the network comes from the init file unless --model/-
   const base = ['--data', 'x', '--val-fraction', '0.1'];
   const ft = parseTrainArgs([...base, '--init', 'base']);
   assert.ok(!ft.help);
-  assert.deepEqual(ft.config.model, { widths: [32, 64, 128, 256], units: 2, dropout: 0.2 });
+  // whatever base ships, the network is the one its file records (not the tiny default)
+  const recorded = netConfigOfModel(resolveModelPath('base'));
+  assert.ok(recorded && recorded.units === 2 && recorded.widths![0] > 16);
+  assert.deepEqual(ft.config.model, recorded);
   assert.match(ft.config.init!, /models[\\/]base\.safetensors$/);
   const explicit = parseTrainArgs([...base, '--init', 'base', '--model', 'tiny']);
   assert.ok(!explicit.help);
@@ -134,7 +138,6 @@ test('ferkit train on a user folder with classes of its own (--custom-classes): 
     assert.match(ft.stderr, /onto 2 classes \(bored, engaged\): a new head \(head\.weight, head\.bias\)/);
     const { paramLayout } = await import('../../src/engine/index.js');
     const { weightsToTensors } = await import('../../src/engine/model-file.js');
-    const { resolveModelPath } = await import('../../src/model/registry.js');
     const tensors = (p: string) => { const m = loadModel(p); return weightsToTensors(paramLayout(m.graph), m.weights); };
     const tuned = tensors(join(ftOut, 'last.safetensors')), tiny = tensors(resolveModelPath('tiny'));
     assert.deepEqual(tuned['head.weight'].shape, [2, 128, 3, 3]);
