@@ -6,6 +6,7 @@
  */
 import { paramLayout, type Graph, type Weights } from '../engine/index.js';
 import { tensorsToWeights, weightsToTensors } from '../engine/model-file.js';
+import { widenWeights } from './widen.js';
 
 /** Index of the last node with parameters: the classifier head, whose output width is the class count. */
 function headIndex(g: Graph): number {
@@ -28,6 +29,8 @@ export interface FineTuneStart {
   fresh: string[];
   /** classes whose head outputs come from the file (matched by label); the head's other outputs start fresh */
   carried: string[];
+  /** with `widen`: the channel spaces that were widened (see widen.ts) */
+  widened?: string[];
 }
 
 /**
@@ -37,11 +40,18 @@ export interface FineTuneStart {
  * is followed) and only new classes start fresh.
  */
 export function fineTuneWeights(graph: Graph, freshWeights: Weights, init: { graph: Graph; weights: Weights; labels?: string[] }, initPath: string,
-  labels?: string[]): FineTuneStart {
+  labels?: string[], widen?: { seed: number }): FineTuneStart {
   const sameLabels = !labels || !init.labels || labels.join('\n') === init.labels.join('\n');
   if (JSON.stringify(init.graph) === JSON.stringify(graph) && sameLabels) return { weights: init.weights, fresh: [], carried: labels ?? init.labels ?? [] };
   if (bodyKey(init.graph) !== bodyKey(graph)) {
-    throw new Error(`--init ${initPath}: that model's network differs from the one being trained (use the same --model/--widths/--units/--dropout, or leave them out to take the file's)`);
+    if (widen) {
+      // widen to this network with the file's head (its classes), then carry the head over by class name
+      const h = headIndex(graph), fileClasses = (init.graph.nodes[headIndex(init.graph)] as { out: number }).out;
+      const mid: Graph = { ...graph, nodes: graph.nodes.map((n, i) => (i === h ? { ...n, out: fileClasses } as typeof n : n)) };
+      const w = widenWeights(init.graph, init.weights, mid, widen.seed);
+      return { ...fineTuneWeights(graph, freshWeights, { ...init, graph: mid, weights: w.weights }, initPath, labels), widened: w.widened };
+    }
+    throw new Error(`--init ${initPath}: that model's network differs from the one being trained (use the same --model/--widths/--units/--dropout, or leave them out to take the file's; to start a wider network from it, add --widen)`);
   }
   const from = weightsToTensors(paramLayout(init.graph), init.weights);
   const to = weightsToTensors(paramLayout(graph), freshWeights);

@@ -47,6 +47,8 @@ export interface TrainConfig {
   patience: number;
   /** fine-tune: start from this model file's weights (same architecture and classes) instead of random */
   init?: string;
+  /** with init: the network is wider than the file's; start it as the file's network widened (widen.ts) */
+  widen?: boolean;
   /**
    * Stochastic weight averaging (Izmailov et al. 2018): average the weights at the end of each of the
    * last `swaEpochs` epochs (0 = off), recompute BatchNorm statistics for the average, and write it as
@@ -179,7 +181,8 @@ export class Trainer {
     if (c.init) {
       const file = loadModel(c.init);
       const fileLabels = modelLabels(file.metadata, inferShapes(file.graph)[file.graph.output][0]);
-      const start = fineTuneWeights(graph, session.getWeights(), { ...file, labels: fileLabels }, c.init, ds.classes);
+      const start = fineTuneWeights(graph, session.getWeights(), { ...file, labels: fileLabels }, c.init, ds.classes, c.widen ? { seed: c.seed } : undefined);
+      if (start.widened?.length) log(`widened ${c.init} (Net2Net, same function): ${start.widened.join('; ')}`);
       const newClasses = ds.classes.filter((l) => !start.carried.includes(l));
       if (start.fresh.length) log(`fine-tuning ${c.init} onto ${K} classes (${ds.classes.join(', ')}): a new head (${start.fresh.join(', ')}), every other layer from the file`);
       else if (newClasses.length) log(`fine-tuning ${c.init} onto ${K} classes: the head's outputs for ${start.carried.join(', ')} from the file, new for ${newClasses.join(', ')}`);

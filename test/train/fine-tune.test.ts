@@ -64,3 +64,16 @@ test('fineTuneWeights: the same network with the classes in another order permut
   // and with the same classes in the same order, the file's weights as they are
   assert.equal(fineTuneWeights(g, weights(g, 2), { graph: g, weights: file, labels: SEVEN }, 'x', SEVEN).weights, file);
 });
+
+test('fineTuneWeights: a wider body with widen on starts from the file widened; the head still follows class names', () => {
+  const from = net(7), to = net(8, [6, 8, 12, 8]);
+  const file = weights(from, 1);
+  assert.throws(() => fineTuneWeights(to, weights(to, 2), { graph: from, weights: file, labels: SEVEN }, 'm'), /add --widen/);
+  const labels = [...SEVEN, 'contempt'];
+  const r = fineTuneWeights(to, weights(to, 2), { graph: from, weights: file, labels: SEVEN }, 'm', labels, { seed: 1 });
+  assert.deepEqual(r.widened, ['body.0.c1.1: 4 -> 6 channels', 'body.0.c2.1: 4 -> 6 channels', 'body.2.c1.1: 8 -> 12 channels', 'body.2.c2.1: 8 -> 12 channels']);
+  assert.deepEqual(r.carried, SEVEN);
+  // an unwidened layer (stage 4's depthwise filter reads stage 3's widened channels, so take the stem) is the file's
+  const got = weightsToTensors(paramLayout(to), r.weights), src = weightsToTensors(paramLayout(from), file);
+  assert.deepEqual(Array.from(got['stem.0.weight'].data), Array.from(src['stem.0.weight'].data));
+});

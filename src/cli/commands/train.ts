@@ -30,6 +30,8 @@ Model:
   --init MODEL           fine-tune from a model file or bundled name (its network, unless --model/--widths;
                          with other classes, e.g. --custom-classes: its layers, and head outputs only
                          for the classes it knows by name)
+  --widen                with --init and a wider --widths: start as the file's network widened to those
+                         widths, computing what the file computes (Net2Net), instead of refusing
   --widths LIST          e.g. 16,32,64,128 (overrides --model)  --units N
   --dropout P            dropout before the head
   --conv sepconv|conv    --activation pre|post   --no-residual   (ablation variants)
@@ -144,7 +146,7 @@ export function parseTrainArgs(argv: string[]) {
     brightness: { type: 'string' }, contrast: { type: 'string' }, erase: { type: 'string' },
     threads: { type: 'string' }, patience: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' },
     help: { type: 'boolean' }, init: { type: 'string' }, 'keep-contempt': { type: 'boolean' }, 'custom-classes': { type: 'boolean' },
-    swa: { type: 'string' }, mixup: { type: 'string' }, teacher: { type: 'string' }, distill: { type: 'string' }, 'teacher-temperature': { type: 'string' },
+    widen: { type: 'boolean' }, swa: { type: 'string' }, mixup: { type: 'string' }, teacher: { type: 'string' }, distill: { type: 'string' }, 'teacher-temperature': { type: 'string' },
   } });
   if (a.help) return { help: true as const };
   if (!a.data) throw new UsageError('--data is required (a dataset folder or CSV)');
@@ -152,6 +154,7 @@ export function parseTrainArgs(argv: string[]) {
   if (!(DATASET_FORMATS as readonly string[]).includes(fmt)) throw new UsageError(`--format must be one of ${DATASET_FORMATS.join(', ')}, got '${a.format}'`);
   const initPath = a.init ? resolveModelPath(a.init) : undefined;
   const model = networkFlags(a, initPath);
+  if (a.widen && !(initPath && (a.widths || a.model))) throw new UsageError('--widen needs --init MODEL and the wider network (--widths LIST or --model NAME)');
   const opt = (a.optimizer ?? 'adamw') as 'sgd' | 'adam' | 'adamw';
   if (!['sgd', 'adam', 'adamw'].includes(opt)) throw new UsageError(`--optimizer must be sgd, adam or adamw, got '${opt}'`);
   const schedule = (a.schedule ?? DEFAULT_CONFIG.schedule) as TrainConfig['schedule'];
@@ -166,7 +169,7 @@ export function parseTrainArgs(argv: string[]) {
     labelSmoothing: num(a['label-smoothing'], 'label-smoothing', DEFAULT_CONFIG.labelSmoothing), classWeights: cw,
     augment, seed, threads: num(a.threads, 'threads', 0, true),
     patience: num(a.patience, 'patience', 0, true),
-    init: initPath,
+    init: initPath, widen: Boolean(a.widen),
     swaEpochs: num(a.swa, 'swa', 0, true),
     distill: distillFlags(a),
     mixup: mixupFlag(a),
