@@ -51,7 +51,10 @@ const stageRows = runs.length < 2 ? '' : runs.map((r, i) => {
   const c = JSON.parse(readFileSync(join(root, r, 'config.json'), 'utf8'));
   const h = histories[i];
   const best = h.reduce((b: any, e: any) => (e.valAcc > (b?.valAcc ?? -1) ? e : b), undefined);
-  return `| stage ${i + 1}${i ? ` (from stage ${i}'s best, \`--init\`)` : ''} | ${recipe(c)}; augmentation ${augmentation(c)}; ${h.length} epochs, best PublicTest ${pct(best?.valAcc ?? 0)} at epoch ${best?.epoch ?? '?'}; ${(secondsOf(h) / 60).toFixed(1)} min |`;
+  // a stage trained at other widths (a later stage widened it with --widen) says which
+  const widths = JSON.stringify(c.model?.widths) !== JSON.stringify(cfg.model?.widths) ? `widths ${JSON.stringify(c.model?.widths)}; ` : '';
+  const from = !i ? '' : c.widen ? ` (from stage ${i}'s best widened to ${JSON.stringify(c.model?.widths)}, \`--init --widen\`)` : ` (from stage ${i}'s best, \`--init\`)`;
+  return `| stage ${i + 1}${from} | ${widths}${recipe(c)}; augmentation ${augmentation(c)}; ${h.length} epochs, best PublicTest ${pct(best?.valAcc ?? 0)} at epoch ${best?.epoch ?? '?'}; ${(secondsOf(h) / 60).toFixed(1)} min |`;
 }).join('\n') + '\n';
 const perClass = plain.labels.map((l) => { const c = plain.perClass[l]; return `| ${l} | ${c.precision.toFixed(3)} | ${c.recall.toFixed(3)} | ${c.f1.toFixed(3)} | ${c.support} |`; });
 const md = `# ferkit ${a.name}

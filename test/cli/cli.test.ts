@@ -33,6 +33,8 @@ for (const [args, pattern] of [
   [['train', '--data', 'x', '--mixup=-0.2'], /--mixup must be >= 0 \(0 = off; 0.2 is usual\), got '-0.2'/],
   [['train', '--data', 'x', '--epochs', '10', '--swa', '11'], /--swa must be from 0 to --epochs \(10\), got '11'/],
   [['train', '--data', 'x', '--distill', '0.5'], /--distill and --teacher-temperature need --teacher MODEL/],
+  [['train', '--data', 'x', '--widen', '--widths', '64,128,256,512'], /--widen needs --init MODEL and the wider network/],
+  [['train', '--data', 'x', '--widen', '--init', 'base'], /--widen needs --init MODEL and the wider network/],
   [['train', '--data', 'x', '--teacher', 'base', '--distill', '2'], /--distill must be in \(0, 1\], got '2'/],
   [['train', '--data', 'x', '--teacher', 'base', '--teacher-temperature', '0'], /--teacher-temperature must be > 0/],
   [['train', '--data', 'x', '--teacher', 'no-such-model'], /model 'no-such-model' not found/],
@@ -97,6 +99,8 @@ test('ferkit train --init: the network comes from the init file unless --model/-
   assert.deepEqual(explicit.config.model, { widths: [16, 32, 64, 128], units: 1 });
   const dropout = parseTrainArgs([...base, '--init', 'base', '--dropout', '0.3']);
   assert.ok(!dropout.help && dropout.config.model?.dropout === 0.3 && dropout.config.model.units === 2);
+  const wider = parseTrainArgs([...base, '--init', 'base', '--widen', '--widths', '64,128,256,512', '--units', '2', '--dropout', '0.2']);
+  assert.ok(!wider.help && wider.config.widen === true && wider.config.model?.widths?.join() === '64,128,256,512');
 });
 
 test('ferkit train: --keep-contempt and --custom-classes reach both the training and validation loads', () => {
