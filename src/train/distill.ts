@@ -4,10 +4,15 @@
  * surprise, sad vs neutral); a teacher's full distribution says how ambiguous each face is, which a
  * one-hot label cannot.
  *
- * The teachers' probabilities are computed once per run, before training, on every training image as it
- * is and mirrored (averaged over both views and over the teachers), not per augmented batch: that costs
- * one pass of each teacher instead of a teacher forward pass per training step, and the small shifts,
- * rotations and mirroring of the augmentation do not change a face's expression.
+ * Two ways to get the teachers' probabilities (`views`):
+ * - 'clean' (default): once per run, before training, on every training image as it is and mirrored
+ *   (averaged over both views and over the teachers). One pass of each teacher over the training set; the
+ *   small shifts, rotations and mirroring of the augmentation do not change a face's expression.
+ * - 'augmented': per training step, on exactly the batch the student sees (augmented, and mixed when mixup
+ *   is on). Beyer et al. 2022 ("Knowledge distillation: A good teacher is patient and consistent") found
+ *   that a student learns more from a teacher shown the same crop it is shown: with clean views the student
+ *   is never told how a face looks to the teacher when it is shifted, erased or blended. It costs one
+ *   teacher forward pass per step.
  */
 import { createInferenceSession } from '../engine/index.js';
 import { spawnNodeWorker, loadModel } from '../engine/node/index.js';
@@ -24,12 +29,27 @@ export interface DistillConfig {
   weight: number;
   /** teachers' logits are divided by this before the softmax (> 1 softens them) */
   temperature: number;
+  /** which images the teachers see: 'clean' training images once per run, or each 'augmented' batch (see above) */
+  views?: 'clean' | 'augmented';
 }
 
 export function checkDistillConfig(d: DistillConfig): void {
   if (!d.teachers.length) throw new Error('distill: at least one teacher model is needed');
   if (!(d.weight > 0 && d.weight <= 1)) throw new Error(`distill: weight must be in (0, 1], got ${d.weight}`);
   if (!(d.temperature > 0)) throw new Error(`distill: temperature must be > 0, got ${d.temperature}`);
+  if (d.views !== undefined && d.views !== 'clean' && d.views !== 'augmented') throw new Error(`distill: views must be 'clean' or 'augmented', got '${d.views}'`);
+}
+
+type InferenceSession = Awaited<ReturnType<typeof createInferenceSession>>;
+
+/** An inference session of the teacher model file `path`, after checking it predicts `classes` in that order. */
+async function openTeacher(path: string, classes: string[], threads: number, batch: number): Promise<InferenceSession> {
+  const m = loadModel(path);
+  const labels = modelLabels(m.metadata, classes.length);
+  if (labels.join() !== classes.join()) {
+    throw new Error(`teacher ${path} predicts [${labels}], the training data has [${classes}]: a teacher must have the same classes in the same order`);
+  }
+  return createInferenceSession({ graph: m.graph, weights: m.weights, threads, spawn: threads > 1 ? spawnNodeWorker : undefined, inferBatches: [batch] });
 }
 
 /**
@@ -46,12 +66,7 @@ export async function teacherProbabilities(ds: Dataset, indices: Int32Array, d: 
   let done = 0;
   const total = d.teachers.length * indices.length;
   for (const path of d.teachers) {
-    const m = loadModel(path);
-    const labels = modelLabels(m.metadata, K);
-    if (labels.join() !== ds.classes.join()) {
-      throw new Error(`teacher ${path} predicts [${labels}], the training data has [${ds.classes}]: a teacher must have the same classes in the same order`);
-    }
-    const s = await createInferenceSession({ graph: m.graph, weights: m.weights, threads, spawn: threads > 1 ? spawnNodeWorker : undefined, inferBatches: [B] });
+    const s = await openTeacher(path, ds.classes, threads, B);
     try {
       for (let from = 0; from < indices.length; from += B) {
         const n = Math.min(B, indices.length - from);
@@ -92,4 +107,44 @@ export function mixTargets(out: Float32Array | Float64Array, labels: Int32Array,
       out[j * K + k] = (1 - weight) * smoothedLabel(k, labels[j], K, smoothing) + weight * teacher[row + k];
     }
   }
+}
+
+/**
+ * The teachers of `views: 'augmented'`: their averaged probabilities for whatever batch the student is
+ * about to train on. Deterministic in its input, so a resumed run sees the same targets as an
+ * uninterrupted one.
+ */
+export class BatchTeacher {
+  private constructor(private readonly sessions: InferenceSession[], private readonly K: number, private readonly temperature: number) {}
+
+  static async open(d: DistillConfig, classes: string[], batch: number, threads: number): Promise<BatchTeacher> {
+    checkDistillConfig(d);
+    const sessions: InferenceSession[] = [];
+    try {
+      for (const path of d.teachers) sessions.push(await openTeacher(path, classes, threads, batch));
+    } catch (e) {
+      await Promise.all(sessions.map((s) => s.close()));
+      throw e;
+    }
+    return new BatchTeacher(sessions, classes.length, d.temperature);
+  }
+
+  /** Averaged softmax(logits / temperature) [n][K] of the teachers for the n input images in `x`. */
+  probabilities(x: ArrayLike<number>, n: number): Float32Array {
+    const out = new Float32Array(n * this.K);
+    for (const s of this.sessions) {
+      const p = softmax(s.predict(x, n), this.K, this.temperature);
+      for (let i = 0; i < out.length; i++) out[i] += p[i] / this.sessions.length;
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.sessions.map((s) => s.close()));
+  }
+}
+
+/** targets = (1 - weight) * targets + weight * teacher, in place: the label part of `targets` is already there (smoothed, maybe mixed). */
+export function blendTeacher(targets: Float32Array | Float64Array, teacher: Float32Array, weight: number): void {
+  for (let i = 0; i < teacher.length; i++) targets[i] = (1 - weight) * targets[i] + weight * teacher[i];
 }

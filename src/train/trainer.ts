@@ -23,7 +23,7 @@ import { INPUT_MEAN, INPUT_STD } from '../data/normalize.js';
 import { renderCurves } from './curves.js';
 import { modelLabels } from '../eval/labels.js';
 import { fineTuneWeights } from './fine-tune.js';
-import { checkDistillConfig, mixTargets, teacherProbabilities, type DistillConfig } from './distill.js';
+import { BatchTeacher, blendTeacher, checkDistillConfig, mixTargets, teacherProbabilities, type DistillConfig } from './distill.js';
 import { mixBatch, mixupDraw } from './mixup.js';
 import { labelTargets } from './targets.js';
 
@@ -171,46 +171,51 @@ export class Trainer {
       train: { optimizer: c.optimizer, labelSmoothing: c.labelSmoothing, softTargets: Boolean(c.distill) || c.mixup > 0,
         classWeights: c.classWeights === 'balanced' ? classWeightsFor(ds, trainIdx, K) : undefined },
     });
-    let teacher: Float32Array | undefined;
-    if (c.distill) {
-      log(`distillation: computing the probabilities of ${c.distill.teachers.join(' + ')} on ${trainIdx.length} training images`);
-      const t = performance.now();
-      teacher = await teacherProbabilities(ds, trainIdx, c.distill, threads, hooks.onTeacherProgress);
-      log(`distillation: teacher probabilities ready in ${((performance.now() - t) / 1000).toFixed(0)} s`);
-    }
-    if (c.init) {
-      const file = loadModel(c.init);
-      const fileLabels = modelLabels(file.metadata, inferShapes(file.graph)[file.graph.output][0]);
-      const start = fineTuneWeights(graph, session.getWeights(), { ...file, labels: fileLabels }, c.init, ds.classes, c.widen ? { seed: c.seed } : undefined);
-      if (start.widened?.length) log(`widened ${c.init} (Net2Net, same function): ${start.widened.join('; ')}`);
-      const newClasses = ds.classes.filter((l) => !start.carried.includes(l));
-      if (start.fresh.length) log(`fine-tuning ${c.init} onto ${K} classes (${ds.classes.join(', ')}): a new head (${start.fresh.join(', ')}), every other layer from the file`);
-      else if (newClasses.length) log(`fine-tuning ${c.init} onto ${K} classes: the head's outputs for ${start.carried.join(', ')} from the file, new for ${newClasses.join(', ')}`);
-      session.setWeights(start.weights);
-    }
-    mkdirSync(this.outDir, { recursive: true });
-    const ckptPath = join(this.outDir, 'checkpoint.safetensors');
-    const metricsPath = join(this.outDir, 'metrics.jsonl');
-    let st: CheckpointState = { epoch: 0, batch: 0, step: 0, bestAcc: -1, bestEpoch: -1, history: [],
-      partial: { loss: 0, correct: 0, seen: 0, seconds: 0 }, elapsedSeconds: 0 };
-    // running mean of the weights at the ends of the SWA epochs (float32, so a resumed run reproduces it exactly)
-    let swaMean: Float32Array | undefined;
-    if (opts.resume && existsSync(ckptPath)) {
-      ({ st, swaMean } = this.loadCheckpoint(ckptPath, session, schedule));
-      log(`resuming from ${ckptPath}: epoch ${st.epoch + 1}, batch ${st.batch}, step ${st.step}`);
-      // metrics.jsonl may hold epochs logged after the checkpoint was written: rewrite it from the checkpoint
-      writeFileAtomic(metricsPath, st.history.map((r) => JSON.stringify(r) + '\n').join(''));
-    } else {
-      writeFileAtomic(join(this.outDir, 'config.json'), JSON.stringify({ ...c, graphParams: countParams(graph) }, null, 2) + '\n');
-      writeFileAtomic(metricsPath, '');
-    }
-    const params = countParams(graph);
-    const t0 = performance.now() / 1000 - st.elapsedSeconds;
-    let stepsThisRun = 0;
-    const result = (interrupted: boolean, swa?: TrainResult['swa']): TrainResult => ({ interrupted, epochs: st.history.length, bestAcc: st.bestAcc, bestEpoch: st.bestEpoch,
-      history: st.history, seconds: performance.now() / 1000 - t0, params, weights: session.getWeights(), outDir: this.outDir, swa });
-
+    // from here on the session (and a batch teacher) hold worker threads: every exit path closes them
+    let batchTeacher: BatchTeacher | undefined;
     try {
+      let teacher: Float32Array | undefined;
+      if (c.distill?.views === 'augmented') {
+        batchTeacher = await BatchTeacher.open(c.distill, ds.classes, c.batch, threads);
+        log(`distillation: ${c.distill.teachers.join(' + ')} will see every augmented training batch`);
+      } else if (c.distill) {
+        log(`distillation: computing the probabilities of ${c.distill.teachers.join(' + ')} on ${trainIdx.length} training images`);
+        const t = performance.now();
+        teacher = await teacherProbabilities(ds, trainIdx, c.distill, threads, hooks.onTeacherProgress);
+        log(`distillation: teacher probabilities ready in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+      }
+      if (c.init) {
+        const file = loadModel(c.init);
+        const fileLabels = modelLabels(file.metadata, inferShapes(file.graph)[file.graph.output][0]);
+        const start = fineTuneWeights(graph, session.getWeights(), { ...file, labels: fileLabels }, c.init, ds.classes, c.widen ? { seed: c.seed } : undefined);
+        if (start.widened?.length) log(`widened ${c.init} (Net2Net, same function): ${start.widened.join('; ')}`);
+        const newClasses = ds.classes.filter((l) => !start.carried.includes(l));
+        if (start.fresh.length) log(`fine-tuning ${c.init} onto ${K} classes (${ds.classes.join(', ')}): a new head (${start.fresh.join(', ')}), every other layer from the file`);
+        else if (newClasses.length) log(`fine-tuning ${c.init} onto ${K} classes: the head's outputs for ${start.carried.join(', ')} from the file, new for ${newClasses.join(', ')}`);
+        session.setWeights(start.weights);
+      }
+      mkdirSync(this.outDir, { recursive: true });
+      const ckptPath = join(this.outDir, 'checkpoint.safetensors');
+      const metricsPath = join(this.outDir, 'metrics.jsonl');
+      let st: CheckpointState = { epoch: 0, batch: 0, step: 0, bestAcc: -1, bestEpoch: -1, history: [],
+        partial: { loss: 0, correct: 0, seen: 0, seconds: 0 }, elapsedSeconds: 0 };
+      // running mean of the weights at the ends of the SWA epochs (float32, so a resumed run reproduces it exactly)
+      let swaMean: Float32Array | undefined;
+      if (opts.resume && existsSync(ckptPath)) {
+        ({ st, swaMean } = this.loadCheckpoint(ckptPath, session, schedule));
+        log(`resuming from ${ckptPath}: epoch ${st.epoch + 1}, batch ${st.batch}, step ${st.step}`);
+        // metrics.jsonl may hold epochs logged after the checkpoint was written: rewrite it from the checkpoint
+        writeFileAtomic(metricsPath, st.history.map((r) => JSON.stringify(r) + '\n').join(''));
+      } else {
+        writeFileAtomic(join(this.outDir, 'config.json'), JSON.stringify({ ...c, graphParams: countParams(graph) }, null, 2) + '\n');
+        writeFileAtomic(metricsPath, '');
+      }
+      const params = countParams(graph);
+      const t0 = performance.now() / 1000 - st.elapsedSeconds;
+      let stepsThisRun = 0;
+      const result = (interrupted: boolean, swa?: TrainResult['swa']): TrainResult => ({ interrupted, epochs: st.history.length, bestAcc: st.bestAcc, bestEpoch: st.bestEpoch,
+        history: st.history, seconds: performance.now() / 1000 - t0, params, weights: session.getWeights(), outDir: this.outDir, swa });
+
       for (; st.epoch < c.epochs; st.epoch++, st.batch = 0) {
         it.setEpoch(st.epoch);
         const epochStart = performance.now() / 1000 - st.partial.seconds;
@@ -227,11 +232,13 @@ export class Trainer {
           }
           it.fill(st.batch, session.trainInput, session.trainLabels, augmenter);
           if (teacher) mixTargets(session.trainTargets, session.trainLabels, it.batchIndices(st.batch), teacher, K, c.distill!.weight, c.labelSmoothing);
-          else if (c.mixup > 0) labelTargets(session.trainTargets, session.trainLabels, K, c.labelSmoothing);
+          else if (c.mixup > 0 || batchTeacher) labelTargets(session.trainTargets, session.trainLabels, K, c.labelSmoothing);
           if (c.mixup > 0) {
             const { lambda, perm } = mixupDraw(c.seed, st.step, c.mixup, c.batch);
             mixBatch(session.trainInput, session.trainTargets, c.batch, ds.size * ds.size, K, lambda, perm);
           }
+          // after mixup: the teacher sees the very images (blended or not) the student trains on
+          if (batchTeacher) blendTeacher(session.trainTargets, batchTeacher.probabilities(session.trainInput, c.batch), c.distill!.weight);
           const lr = schedule.lr(st.step);
           const r = session.trainStep(lr);
           st.step++; stepsThisRun++;
@@ -290,6 +297,7 @@ export class Trainer {
       return { ...r, weights: last };
     } finally {
       await session.close();
+      await batchTeacher?.close();
     }
   }
 

@@ -32,7 +32,9 @@ for (const [args, pattern] of [
   [['train', '--data', 'x', '--teacher', 'base,base'], /--teacher lists 'base' twice/],
   [['train', '--data', 'x', '--mixup=-0.2'], /--mixup must be >= 0 \(0 = off; 0.2 is usual\), got '-0.2'/],
   [['train', '--data', 'x', '--epochs', '10', '--swa', '11'], /--swa must be from 0 to --epochs \(10\), got '11'/],
-  [['train', '--data', 'x', '--distill', '0.5'], /--distill and --teacher-temperature need --teacher MODEL/],
+  [['train', '--data', 'x', '--distill', '0.5'], /--distill, --teacher-temperature and --teacher-views need --teacher MODEL/],
+  [['train', '--data', 'x', '--teacher-views', 'augmented'], /--distill, --teacher-temperature and --teacher-views need --teacher MODEL/],
+  [['train', '--data', 'x', '--teacher', 'base', '--teacher-views', 'cropped'], /--teacher-views must be clean or augmented, got 'cropped'/],
   [['train', '--data', 'x', '--widen', '--widths', '64,128,256,512'], /--widen needs --init MODEL and the wider network/],
   [['train', '--data', 'x', '--widen', '--init', 'base'], /--widen needs --init MODEL and the wider network/],
   [['train', '--data', 'x', '--teacher', 'base', '--distill', '2'], /--distill must be in \(0, 1\], got '2'/],
@@ -68,7 +70,7 @@ test('ferkit train: per-knob augmentation flags reach the trainer config, defaul
   assert.ok(!none.help && none.config.augment === false);
 });
 
-test('ferkit train: --teacher, --distill, --teacher-temperature and --swa reach the trainer config', () => {
+test('ferkit train: --teacher, --distill, --teacher-temperature, --teacher-views and --swa reach the trainer config', () => {
   const base = ['--data', 'x', '--val-fraction', '0.1'];
   const plain = parseTrainArgs(base);
   assert.ok(!plain.help && plain.config.distill === undefined && plain.config.swaEpochs === 0);
@@ -82,7 +84,9 @@ test('ferkit train: --teacher, --distill, --teacher-temperature and --swa reach 
   const mixed = parseTrainArgs([...base, '--mixup', '0.2']);
   assert.ok(!mixed.help && mixed.config.mixup === 0.2);
   const d = parseTrainArgs([...base, '--teacher', 'base']);
-  assert.ok(!d.help && d.config.distill?.weight === 0.5 && d.config.distill.temperature === 1);
+  assert.ok(!d.help && d.config.distill?.weight === 0.5 && d.config.distill.temperature === 1 && d.config.distill.views === 'clean');
+  const online = parseTrainArgs([...base, '--teacher', 'base', '--teacher-views', 'augmented']);
+  assert.ok(!online.help && online.config.distill?.views === 'augmented');
 });
 
 test('ferkit train --init: the network comes from the init file unless --model/--widths say otherwise', () => {

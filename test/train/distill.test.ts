@@ -1,12 +1,14 @@
 // Distillation: targets mix label and teacher as documented; the teachers' probabilities are proper
-// distributions over the right rows; a student given useless labels but a good teacher learns the task.
+// distributions over the right rows; a student given useless labels but a good teacher learns the task,
+// with the teacher shown clean images once or every augmented batch; an augmented-view run resumes exactly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Trainer, type TrainConfig } from '../../src/train/trainer.js';
-import { mixTargets, teacherProbabilities } from '../../src/train/distill.js';
+import { BatchTeacher, blendTeacher, mixTargets, teacherProbabilities } from '../../src/train/distill.js';
+import { INPUT_LUT } from '../../src/data/normalize.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { shapesDataset, SHAPE_CLASSES } from '../helpers/shapes.js';
 
@@ -67,4 +69,53 @@ test('distillation settings are checked before training', () => {
   assert.throws(() => new Trainer({ ...config, distill: { teachers: [], weight: 0.5, temperature: 1 } }, { ds }, undefined, tmpdir()), /at least one teacher/);
   assert.throws(() => new Trainer({ ...config, distill: { teachers: ['x'], weight: 1.5, temperature: 1 } }, { ds }, undefined, tmpdir()), /weight must be in \(0, 1\]/);
   assert.throws(() => new Trainer({ ...config, distill: { teachers: ['x'], weight: 0.5, temperature: 0 } }, { ds }, undefined, tmpdir()), /temperature must be > 0/);
+  // a config file written by hand (or by an older version) with a misspelt mode is refused, not read as 'clean'
+  assert.throws(() => new Trainer({ ...config, distill: { teachers: ['x'], weight: 0.5, temperature: 1, views: 'online' as 'clean' } }, { ds }, undefined, tmpdir()), /views must be 'clean' or 'augmented'/);
+});
+
+test('blendTeacher: (1 - weight) * the targets already there + weight * teacher, in place', () => {
+  const targets = Float32Array.from([0.8, 0.1, 0.1, 0.3, 0.3, 0.4]);
+  blendTeacher(targets, Float32Array.from([0, 1, 0, 0.5, 0.5, 0]), 0.25);
+  const want = [0.6, 0.325, 0.075, 0.35, 0.35, 0.3];
+  targets.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6, `target ${i}: ${v}, want ${want[i]}`));
+});
+
+test('distillation on augmented views: the batch teacher agrees with the clean pass, teaches a student with useless labels, and a killed run resumes exactly', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ferkit-distill-aug-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const train = shapes(224, 1), val = shapes(70, 2);
+  await new Trainer(config, { ds: train }, { ds: val }, join(dir, 'teacher')).run();
+  const teacherFile = join(dir, 'teacher', 'best.safetensors');
+  const d = { teachers: [teacherFile, teacherFile], weight: 1, temperature: 2 };
+
+  // the clean pass averages an image and its mirror: the batch teacher on both views must give the same
+  const K = SHAPE_CLASSES.length, px = SIZE * SIZE, n = 5, idx = Int32Array.from({ length: n }, (_, i) => i);
+  const clean = await teacherProbabilities(train, idx, d, 1);
+  const x = new Float32Array(n * px), xm = new Float32Array(n * px);
+  for (let j = 0; j < n; j++) for (let r = 0; r < SIZE; r++) for (let c = 0; c < SIZE; c++) {
+    const v = INPUT_LUT[train.images[j * px + r * SIZE + c]];
+    x[j * px + r * SIZE + c] = v; xm[j * px + r * SIZE + SIZE - 1 - c] = v;
+  }
+  const bt = await BatchTeacher.open(d, train.classes, 16, 1);
+  try {
+    const a = bt.probabilities(x, n), b = bt.probabilities(xm, n);
+    for (let i = 0; i < n * K; i++) assert.ok(Math.abs((a[i] + b[i]) / 2 - clean[i]) < 1e-5, `probability ${i}: ${(a[i] + b[i]) / 2} vs clean pass ${clean[i]}`);
+  } finally {
+    await bt.close();
+  }
+  await assert.rejects(BatchTeacher.open(d, [...train.classes].reverse(), 16, 1), /same classes in the same order/);
+
+  const useless: Dataset = { ...train, labels: new Uint8Array(train.labels.length) };
+  const augmented = { ...config, augment: { shift: 2, flip: true }, distill: { ...d, views: 'augmented' as const } };
+  const taught = await new Trainer(augmented, { ds: useless }, { ds: val }, join(dir, 'taught')).run();
+  assert.ok(taught.bestAcc > 0.5, `a teacher on augmented batches teaches the shapes (validation accuracy ${taught.bestAcc})`);
+
+  // 14 batches per epoch: killed inside epoch 2, resumed; with mixup too, so the teacher sees blended images
+  const withMixup = { ...augmented, epochs: 3, mixup: 0.4 };
+  const full = await new Trainer(withMixup, { ds: useless }, { ds: val }, join(dir, 'full')).run();
+  const killed = await new Trainer(withMixup, { ds: useless }, { ds: val }, join(dir, 'killed')).run({ stopAfterSteps: 20 });
+  assert.ok(killed.interrupted);
+  const resumed = await new Trainer(withMixup, { ds: useless }, { ds: val }, join(dir, 'killed')).run({ resume: true });
+  assert.deepEqual(Array.from(resumed.weights.trainable), Array.from(full.weights.trainable), 'weights differ after kill and resume');
+  assert.deepEqual(Array.from(resumed.weights.buffers), Array.from(full.weights.buffers), 'BatchNorm statistics differ after kill and resume');
 });

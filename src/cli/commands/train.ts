@@ -48,6 +48,9 @@ Augmentation (per training image; defaults in brackets):
   --teacher MODEL[,MODEL] distil from these models (files or bundled names; probabilities averaged)
   --distill W (0.5)      weight of the teachers' probabilities in the target (the label gets 1 - W)
   --teacher-temperature T (1)  soften the teachers' probabilities: softmax(logits / T)
+  --teacher-views V (clean)    clean: teachers see each training image and its mirror once, before training;
+                         augmented: they see every augmented (and mixed) batch the student sees (one
+                         teacher pass per step: slower, the student learns how shifted faces look to them)
   --mixup ALPHA          mixup: train on blends of two faces and of their labels, the blend weight drawn
                          from Beta(ALPHA, ALPHA) per batch (0.2 is usual; 0 = off, the default)
   --swa N                average the weights of the last N epochs (stochastic weight averaging; try it with
@@ -122,7 +125,7 @@ export function classWeightsFlag(a: Flags): 'none' | 'balanced' {
 /** --teacher/--distill/--teacher-temperature: undefined without --teacher; the others alone are a mistake */
 function distillFlags(a: Flags): DistillConfig | undefined {
   if (!a.teacher) {
-    if (a.distill !== undefined || a['teacher-temperature'] !== undefined) throw new UsageError('--distill and --teacher-temperature need --teacher MODEL');
+    if (a.distill !== undefined || a['teacher-temperature'] !== undefined || a['teacher-views'] !== undefined) throw new UsageError('--distill, --teacher-temperature and --teacher-views need --teacher MODEL');
     return undefined;
   }
   const teachers = modelList(a.teacher as string, 'teacher').map((t) => resolveModelPath(t));
@@ -130,7 +133,9 @@ function distillFlags(a: Flags): DistillConfig | undefined {
   if (!(weight > 0 && weight <= 1)) throw new UsageError(`--distill must be in (0, 1], got '${a.distill}'`);
   const temperature = num(a['teacher-temperature'] as string | undefined, 'teacher-temperature', 1);
   if (!(temperature > 0)) throw new UsageError(`--teacher-temperature must be > 0, got '${a['teacher-temperature']}'`);
-  return { teachers, weight, temperature };
+  const views = (a['teacher-views'] ?? 'clean') as string;
+  if (views !== 'clean' && views !== 'augmented') throw new UsageError(`--teacher-views must be clean or augmented, got '${views}'`);
+  return { teachers, weight, temperature, views };
 }
 
 export function parseTrainArgs(argv: string[]) {
@@ -147,6 +152,7 @@ export function parseTrainArgs(argv: string[]) {
     threads: { type: 'string' }, patience: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' },
     help: { type: 'boolean' }, init: { type: 'string' }, 'keep-contempt': { type: 'boolean' }, 'custom-classes': { type: 'boolean' },
     widen: { type: 'boolean' }, swa: { type: 'string' }, mixup: { type: 'string' }, teacher: { type: 'string' }, distill: { type: 'string' }, 'teacher-temperature': { type: 'string' },
+    'teacher-views': { type: 'string' },
   } });
   if (a.help) return { help: true as const };
   if (!a.data) throw new UsageError('--data is required (a dataset folder or CSV)');
