@@ -184,7 +184,12 @@ export class Trainer {
         teacher = await teacherProbabilities(ds, trainIdx, c.distill, threads, hooks.onTeacherProgress);
         log(`distillation: teacher probabilities ready in ${((performance.now() - t) / 1000).toFixed(0)} s`);
       }
-      if (c.init) {
+      mkdirSync(this.outDir, { recursive: true });
+      const ckptPath = join(this.outDir, 'checkpoint.safetensors');
+      const metricsPath = join(this.outDir, 'metrics.jsonl');
+      const resuming = Boolean(opts.resume) && existsSync(ckptPath);
+      // a resumed run takes every weight from its checkpoint: the --init file is not read (it may be gone)
+      if (c.init && !resuming) {
         const file = loadModel(c.init);
         const fileLabels = modelLabels(file.metadata, inferShapes(file.graph)[file.graph.output][0]);
         const start = fineTuneWeights(graph, session.getWeights(), { ...file, labels: fileLabels }, c.init, ds.classes, c.widen ? { seed: c.seed } : undefined);
@@ -194,14 +199,11 @@ export class Trainer {
         else if (newClasses.length) log(`fine-tuning ${c.init} onto ${K} classes: the head's outputs for ${start.carried.join(', ')} from the file, new for ${newClasses.join(', ')}`);
         session.setWeights(start.weights);
       }
-      mkdirSync(this.outDir, { recursive: true });
-      const ckptPath = join(this.outDir, 'checkpoint.safetensors');
-      const metricsPath = join(this.outDir, 'metrics.jsonl');
       let st: CheckpointState = { epoch: 0, batch: 0, step: 0, bestAcc: -1, bestEpoch: -1, history: [],
         partial: { loss: 0, correct: 0, seen: 0, seconds: 0 }, elapsedSeconds: 0 };
       // running mean of the weights at the ends of the SWA epochs (float32, so a resumed run reproduces it exactly)
       let swaMean: Float32Array | undefined;
-      if (opts.resume && existsSync(ckptPath)) {
+      if (resuming) {
         ({ st, swaMean } = this.loadCheckpoint(ckptPath, session, schedule));
         log(`resuming from ${ckptPath}: epoch ${st.epoch + 1}, batch ${st.batch}, step ${st.step}`);
         // metrics.jsonl may hold epochs logged after the checkpoint was written: rewrite it from the checkpoint

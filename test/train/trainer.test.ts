@@ -2,7 +2,7 @@
 // holds what it promises; early stopping stops.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Trainer, type TrainConfig } from '../../src/train/trainer.js';
@@ -108,4 +108,22 @@ test('weight averaging: swa.safetensors holds the mean of the last epochs\' weig
 
 test('swaEpochs outside 0..epochs is refused', () => {
   assert.throws(() => new Trainer({ ...config, epochs: 3, swaEpochs: 4 }, { ds: shapesAsDataset(8, 1) }, undefined, tmpdir()), /swaEpochs must be an integer from 0 to epochs \(3\)/);
+});
+
+test('a fine-tuning run (--init) resumes from its checkpoint without reading the init file again', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ferkit-train-init-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const train = { ds: shapesAsDataset(44, 1) }, val = { ds: shapesAsDataset(21, 2) };
+  await new Trainer({ ...config, epochs: 1 }, train, val, join(dir, 'start')).run();
+  const init = join(dir, 'init.safetensors');
+  copyFileSync(join(dir, 'start', 'best.safetensors'), init);
+  const ft = { ...config, init, seed: 6 };
+  const full = await new Trainer(ft, train, val, join(dir, 'full')).run();
+  assert.ok((await new Trainer(ft, train, val, join(dir, 'killed')).run({ stopAfterSteps: 7 })).interrupted);
+  rmSync(init); // e.g. a copy in a scratch folder that did not survive until the resume
+  const resumed = await new Trainer(ft, train, val, join(dir, 'killed')).run({ resume: true });
+  assert.ok(bitEqual(full.weights.trainable, resumed.weights.trainable), 'trainable weights differ after resume');
+  assert.ok(bitEqual(full.weights.buffers, resumed.weights.buffers), 'BatchNorm statistics differ after resume');
+  // without a checkpoint to resume from, the missing init file is still an error
+  await assert.rejects(new Trainer(ft, train, val, join(dir, 'fresh')).run({ resume: true }), /init\.safetensors/);
 });
