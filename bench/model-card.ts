@@ -8,6 +8,8 @@
  * A model trained in stages (a run, then a fine-tuning run started from its best checkpoint with --init)
  * takes the run folders in order, comma-separated: --run runs/tiny-v2,runs/tiny-v2-ft. Each stage gets a
  * row with its recipe, epochs and wall time, read from the run folder's config.json and metrics.jsonl.
+ * A stage given as `@card` keeps that stage's row from the existing card, for earlier stages whose run
+ * folders are gone (run folders are scratch; the card is the record): --run @card,@card,runs/tiny-kd4-aug.
  *
  * The generated part ends with "## Limits". A hand-written "## Status" section (targets, control runs,
  * reproduction) that the existing card carries after it is kept, so regenerating a card does not lose it.
@@ -34,20 +36,31 @@ const ten = await evalOf('tencrop');
 writeFileAtomic(join(root, 'models', `${a.name}-confusion.svg`), renderConfusionSvg(plain.confusion, plain.labels, { title: `ferkit ${a.name}: FER2013 PublicTest` }));
 const cfg = m.metadata.trainConfig ? JSON.parse(m.metadata.trainConfig) : {};
 const cal = m.metadata.calibration ? JSON.parse(m.metadata.calibration) : undefined;
+const cardPath = join(root, 'models', `${a.name}.md`);
+const oldCard = existsSync(cardPath) ? readFileSync(cardPath, 'utf8') : '';
 const runs = (a.run ?? '').split(',').filter(Boolean);
+/** `@card` stage i: its row in the existing card, and the minutes that row states */
+const keptRow = (i: number) => {
+  const row = oldCard.split('\n').find((l) => l.startsWith(`| stage ${i + 1} `));
+  if (!row) { console.error(`model-card: --run stage ${i + 1} is @card, but models/${a.name}.md has no "| stage ${i + 1}" row to keep`); process.exit(2); }
+  const minutes = Number(/; ([\d.]+) min \|$/.exec(row)?.[1]);
+  if (!Number.isFinite(minutes)) { console.error(`model-card: the kept stage ${i + 1} row does not end with its wall time ("; N min |")`); process.exit(2); }
+  return { row, seconds: minutes * 60 };
+};
 const historyOf = (run: string) => existsSync(join(root, run, 'metrics.jsonl'))
   ? readFileSync(join(root, run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
-const histories = runs.map(historyOf);
+const histories = runs.map((r) => (r === '@card' ? [] : historyOf(r)));
 const history = histories[histories.length - 1] ?? [];
 const secondsOf = (h: { seconds: number }[]) => h.reduce((s, e) => s + e.seconds, 0);
-const trainSeconds = histories.reduce((s, h) => s + secondsOf(h), 0);
+const trainSeconds = histories.reduce((s, h, i) => s + (runs[i] === '@card' ? keptRow(i).seconds : secondsOf(h)), 0);
 const modelName = (p: string) => p.split('/').pop()!.replace(/\.safetensors$/, '');
 /** `--teacher`: which models taught it and how much, as the trainer's config records it */
-const distillation = (c: any) => (c.distill ? `; distilled from ${c.distill.teachers.map(modelName).join(' + ')} (weight ${c.distill.weight}, teacher temperature ${c.distill.temperature})` : '');
+const distillation = (c: any) => (c.distill ? `; distilled from ${c.distill.teachers.map(modelName).join(' + ')} (weight ${c.distill.weight}, teacher temperature ${c.distill.temperature}${c.distill.views === 'augmented' ? ', teachers shown every augmented batch' : ''})` : '');
 const recipe = (c: any) => `${c.optimizer?.type ?? '?'} lr ${c.lr} (${c.schedule} schedule), weight decay ${c.optimizer?.weightDecay}, batch ${c.batch}, label smoothing ${c.labelSmoothing}${c.mixup ? `, mixup alpha ${c.mixup}` : ''}${distillation(c)}`;
 const augmentation = (c: any) => (c.augment ? Object.entries(c.augment).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ') : 'none');
 /** one row per stage of a staged model: recipe, epochs, best epoch, wall time */
 const stageRows = runs.length < 2 ? '' : runs.map((r, i) => {
+  if (r === '@card') return keptRow(i).row;
   const c = JSON.parse(readFileSync(join(root, r, 'config.json'), 'utf8'));
   const h = histories[i];
   const best = h.reduce((b: any, e: any) => (e.valAcc > (b?.valAcc ?? -1) ? e : b), undefined);
@@ -107,13 +120,10 @@ annotator each; accuracy on other populations, poses, lighting and cameras will 
 not emotion: the model labels facial configurations, not inner states. Do not use it for decisions about
 people without a human in the loop.
 `;
-const cardPath = join(root, 'models', `${a.name}.md`);
 /** the existing card's hand-written tail, from its "## Status" heading on ('' when there is none) */
 const handWritten = (() => {
-  if (!existsSync(cardPath)) return '';
-  const old = readFileSync(cardPath, 'utf8');
-  const at = old.search(/^## Status$/m);
-  return at < 0 ? '' : `\n${old.slice(at).trimEnd()}\n`;
+  const at = oldCard.search(/^## Status$/m);
+  return at < 0 ? '' : `\n${oldCard.slice(at).trimEnd()}\n`;
 })();
 writeFileAtomic(cardPath, md + handWritten);
 console.log(JSON.stringify({ name: a.name, accuracy: plain.accuracy, tencrop: ten.accuracy, macroF1: plain.macroF1, ece: plain.ece }));
