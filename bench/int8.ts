@@ -7,7 +7,9 @@
  * activation ranges (min/max) measured on evenly spaced FER2013 Training faces; PublicTest is not used to
  * calibrate. The result decides whether the classifier should run an int8 export (docs/latency.md).
  *
- *   node dist/bench/int8.js [--model tiny] [--calibration 1000] [--blocks 6] [--calls 300] [--shared DIR] [--json]
+ *   node dist/bench/int8.js [--model tiny] [--weight-bits 7|8] [--calibration 1000] [--blocks 6] [--calls 300] [--shared DIR] [--json]
+ *
+ * --weight-bits 8 measures what 8-bit weights would give on this CPU (exact only with VNNI; see quantizeWeights).
  */
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
@@ -24,8 +26,13 @@ import { quantile } from './pipeline/stats.js';
 const { values: a } = parseArgs({ options: {
   model: { type: 'string', default: 'tiny' }, calibration: { type: 'string', default: '1000' },
   blocks: { type: 'string', default: '6' }, calls: { type: 'string', default: '300' },
-  shared: { type: 'string' }, json: { type: 'boolean', default: false },
+  shared: { type: 'string' }, json: { type: 'boolean', default: false }, 'weight-bits': { type: 'string', default: '7' },
 } });
+const weightBits = Number(a['weight-bits']);
+if (weightBits !== 7 && weightBits !== 8) {
+  console.error(`int8: --weight-bits must be 7 or 8, got '${a['weight-bits']}'`);
+  process.exit(2);
+}
 const ncal = Number(a.calibration), blocks = Number(a.blocks), calls = Number(a.calls);
 if (![ncal, blocks, calls].every((v) => Number.isInteger(v) && v > 0)) {
   console.error('int8: --calibration, --blocks and --calls must be positive integers');
@@ -60,7 +67,7 @@ for (let b = 0; b < calIdx.length; b += 64) {
   widenRanges(ranges, Object.fromEntries(names.map((o) => [o.slice(ACTIVATION_PREFIX.length), r[o].data as Float32Array])));
 }
 await calSession.release();
-const float = exportOnnx(m.graph, m.weights), int8 = exportOnnx(m.graph, m.weights, { int8: ranges });
+const float = exportOnnx(m.graph, m.weights), int8 = exportOnnx(m.graph, m.weights, { int8: ranges, weightBits });
 log(`${a.model}: ${names.length} activations calibrated on ${calIdx.length} FER2013 Training faces; ONNX float ${(float.length / 1024).toFixed(0)} KiB, int8 ${(int8.length / 1024).toFixed(0)} KiB`);
 
 // 2. PublicTest accuracy
@@ -115,7 +122,7 @@ loadAvg.push(loadavg()[0]);
 if (!a.json) process.stderr.write('\n');
 const latency = Object.fromEntries(Object.entries(medians).map(([k, v]) => [k, { blockMediansMs: v.map((x) => +x.toFixed(4)), medianMs: +median(v).toFixed(4) }]));
 if (a.json) {
-  console.log(JSON.stringify({ model: a.model, calibrationFaces: calIdx.length, onnxBytes: { float: float.length, int8: int8.length }, accuracy, latency, blocks, calls, loadAverage: loadAvg }));
+  console.log(JSON.stringify({ model: a.model, weightBits, calibrationFaces: calIdx.length, onnxBytes: { float: float.length, int8: int8.length }, accuracy, latency, blocks, calls, loadAverage: loadAvg }));
 } else {
   log(`single-face latency, ${blocks} interleaved blocks of ${calls} calls, load average ${loadAvg.map((l) => l.toFixed(2)).join(' -> ')}`);
   for (const [k, v] of Object.entries(latency)) log(`${k.padEnd(11)} median ${v.medianMs.toFixed(3)} ms   blocks ${v.blockMediansMs.map((x) => x.toFixed(3)).join(' ')}`);

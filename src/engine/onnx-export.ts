@@ -30,6 +30,11 @@ export interface OnnxExportOptions {
   producerVersion?: string;
   /** quantize to int8 (QDQ) with these calibrated activation ranges (measure them with `exposeActivations`) */
   int8?: ActivationRanges;
+  /**
+   * int8: bits of the weights (default 7, which every x86 CPU computes exactly; 8 is exact only on CPUs
+   * with VNNI and on ARM, see quantizeWeights)
+   */
+  weightBits?: 7 | 8;
   /** also output every activation that int8 needs a range for, as `act/<node name>` (for calibration) */
   exposeActivations?: boolean;
 }
@@ -99,7 +104,7 @@ export function exportOnnx(graph: Graph, weights: Weights, o: OnnxExportOptions 
       return bias ? [`${key}.weight`, `${key}.bias`] : [`${key}.weight`];
     }
     const K = wShape[0];
-    const qw = quantizeWeights(w, K);
+    const qw = quantizeWeights(w, K, o.weightBits ?? 7);
     inits.push(tensor(`${key}.weight_q`, wShape, qw.q), tensor(`${key}.weight_scale`, [K], qw.scales), tensor(`${key}.weight_zero_point`, [K], new Int8Array(K)));
     node('DequantizeLinear', [`${key}.weight_q`, `${key}.weight_scale`, `${key}.weight_zero_point`], `${key}.weight`, `${key}.weight.dequantize`, [attrInt('axis', 0)]);
     if (!bias) return [`${key}.weight`];

@@ -32,22 +32,30 @@ export function fakeQuantize(x: number, { scale, zeroPoint }: QParams): number {
 }
 
 /**
- * Symmetric int8 per output channel: scale_k = max|w_k| / 127, q = round(w / scale_k) in [-127, 127].
+ * Symmetric per-output-channel weights in `bits` bits (7 or 8): scale_k = max|w_k| / qmax with
+ * qmax = 2^(bits-1) - 1 (63 or 127), q = round(w / scale_k) in [-qmax, qmax], stored as int8.
  * `w` is laid out output-channel first ([K, ...]), as convolution weights are.
+ *
+ * 7 bits is what the ONNX export uses: x86 CPUs without VNNI (AVX2 only) multiply uint8 activations by int8
+ * weights with an instruction that adds two products into a saturating int16, and 2 * 255 * 127 overflows
+ * it, so onnxruntime's integer kernels give wrong sums there (onnxruntime's own quantizer calls the
+ * remedy "reduce_range"). With |q| <= 63 the pair sum stays below 2^15 on every CPU.
  */
-export function quantizeWeights(w: Float32Array, channels: number): { q: Int8Array; scales: Float32Array } {
+export function quantizeWeights(w: Float32Array, channels: number, bits: 7 | 8 = 8): { q: Int8Array; scales: Float32Array } {
   if (!(Number.isInteger(channels) && channels > 0 && w.length % channels === 0)) {
     throw new RangeError(`quantizeWeights: ${w.length} weights do not split into ${channels} channels`);
   }
+  if (bits !== 7 && bits !== 8) throw new RangeError(`quantizeWeights: bits must be 7 or 8, got ${bits}`);
+  const qmax = (1 << (bits - 1)) - 1;
   const per = w.length / channels;
   const q = new Int8Array(w.length);
   const scales = new Float32Array(channels);
   for (let k = 0; k < channels; k++) {
     let m = 0;
     for (let j = 0; j < per; j++) m = Math.max(m, Math.abs(w[k * per + j]));
-    const s = m > 0 ? m / 127 : 1;
+    const s = m > 0 ? m / qmax : 1;
     scales[k] = s;
-    for (let j = 0; j < per; j++) q[k * per + j] = Math.max(-127, Math.min(127, Math.round(w[k * per + j] / s)));
+    for (let j = 0; j < per; j++) q[k * per + j] = Math.max(-qmax, Math.min(qmax, Math.round(w[k * per + j] / s)));
   }
   return { q, scales };
 }
