@@ -49,10 +49,11 @@ const keptRow = (i: number) => {
 };
 const historyOf = (run: string) => existsSync(join(root, run, 'metrics.jsonl'))
   ? readFileSync(join(root, run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
+const kept = runs.map((r, i) => (r === '@card' ? keptRow(i) : undefined));
 const histories = runs.map((r) => (r === '@card' ? [] : historyOf(r)));
 const history = histories[histories.length - 1] ?? [];
 const secondsOf = (h: { seconds: number }[]) => h.reduce((s, e) => s + e.seconds, 0);
-const trainSeconds = histories.reduce((s, h, i) => s + (runs[i] === '@card' ? keptRow(i).seconds : secondsOf(h)), 0);
+const trainSeconds = histories.reduce((s, h, i) => s + (kept[i]?.seconds ?? secondsOf(h)), 0);
 const modelName = (p: string) => p.split('/').pop()!.replace(/\.safetensors$/, '');
 /** `--teacher`: which models taught it and how much, as the trainer's config records it */
 const distillation = (c: any) => (c.distill ? `; distilled from ${c.distill.teachers.map(modelName).join(' + ')} (weight ${c.distill.weight}, teacher temperature ${c.distill.temperature}${c.distill.views === 'augmented' ? ', teachers shown every augmented batch' : ''})` : '');
@@ -60,7 +61,7 @@ const recipe = (c: any) => `${c.optimizer?.type ?? '?'} lr ${c.lr} (${c.schedule
 const augmentation = (c: any) => (c.augment ? Object.entries(c.augment).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ') : 'none');
 /** one row per stage of a staged model: recipe, epochs, best epoch, wall time */
 const stageRows = runs.length < 2 ? '' : runs.map((r, i) => {
-  if (r === '@card') return keptRow(i).row;
+  if (kept[i]) return kept[i].row;
   const c = JSON.parse(readFileSync(join(root, r, 'config.json'), 'utf8'));
   const h = histories[i];
   const best = h.reduce((b: any, e: any) => (e.valAcc > (b?.valAcc ?? -1) ? e : b), undefined);
