@@ -14,7 +14,7 @@
  * The generated part ends with "## Limits". A hand-written "## Status" section (targets, control runs,
  * reproduction) that the existing card carries after it is kept, so regenerating a card does not lose it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -85,6 +85,7 @@ labels, input normalisation and calibration temperature in its metadata). Load i
 | MACs per 48x48 image | ${(macsPerImage(m.graph) / 1e6).toFixed(2)} M |
 | labels (output order) | ${JSON.parse(m.metadata.labels ?? '[]').join(', ')} |
 | input | 48x48 grayscale, (pixel/255 - 0.5) / 0.25 |
+| stored as | ${m.storedAs === 'F16' ? 'F16 (half precision; every ferkit command loads it into float32)' : 'F32'}, ${(statSync(modelPath).size / 1024).toFixed(0)} KiB |
 
 ## Training
 

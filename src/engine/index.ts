@@ -5,7 +5,7 @@ export * from './session.js';
 export { Rng, hash2 } from './rng.js';
 export type { Op, OptimizerSpec, TrainSpec, Plan } from './plan.js';
 export { LrSchedule, type ScheduleSpec } from './schedule.js';
-export { encodeSafetensors, decodeSafetensors } from './safetensors.js';
+export { encodeSafetensors, decodeSafetensors, type StoredDtype } from './safetensors.js';
 export { encodeModel, decodeModel, type ModelData } from './model-file.js';
 export { foldBatchNorm } from './fold.js';
 export { macsPerImage } from './stats.js';

@@ -5,13 +5,15 @@
  */
 import type { Graph } from './graph.js';
 import { paramLayout, type ParamLayout } from './params.js';
-import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor, type StoredDtype } from './safetensors.js';
 import type { Weights } from './session.js';
 
 export interface ModelData {
   graph: Graph;
   weights: Weights;
   metadata: Record<string, string>;
+  /** how the file stores its values (F16: half the size); a loaded model is saved back the same way */
+  storedAs?: StoredDtype;
 }
 
 export function weightsToTensors(layout: ParamLayout, w: Weights): Record<string, NamedTensor> {
@@ -34,15 +36,18 @@ export function tensorsToWeights(layout: ParamLayout, t: Record<string, NamedTen
   return w;
 }
 
-export function encodeModel(m: ModelData): Uint8Array {
+/** The model as a safetensors file; `dtype: 'F16'` halves it (weights rounded to half precision). */
+export function encodeModel(m: ModelData, dtype: StoredDtype = m.storedAs ?? 'F32'): Uint8Array {
   const layout = paramLayout(m.graph);
-  return encodeSafetensors(weightsToTensors(layout, m.weights), { ...m.metadata, ferkit_graph: JSON.stringify(m.graph) });
+  return encodeSafetensors(weightsToTensors(layout, m.weights), { ...m.metadata, ferkit_graph: JSON.stringify(m.graph) }, dtype);
 }
 
 export function decodeModel(bytes: Uint8Array): ModelData {
-  const { tensors, metadata } = decodeSafetensors(bytes);
+  const { tensors, metadata, dtypes } = decodeSafetensors(bytes);
   if (!metadata.ferkit_graph) throw new Error('not a ferkit model file: its metadata has no ferkit_graph');
   const graph = JSON.parse(metadata.ferkit_graph) as Graph;
   const { ferkit_graph: _g, ...rest } = metadata;
-  return { graph, weights: tensorsToWeights(paramLayout(graph), tensors), metadata: rest };
+  // a BF16 file would be saved back as F32: F16 cannot hold BF16's range
+  const storedAs: StoredDtype = dtypes.length === 1 && dtypes[0] === 'F16' ? 'F16' : 'F32';
+  return { graph, weights: tensorsToWeights(paramLayout(graph), tensors), metadata: rest, storedAs };
 }

@@ -15,6 +15,9 @@ for (const [args, pattern] of [
   [['train', '--data', 'x', '--bogus'], /Unknown option '--bogus'/],
   [['train', '--data', 'x', '--format', 'folder'], /validation would use the training data itself/],
   [['export', '--model', 'tiny'], /--model and --out are required/],
+  [['export', '--model', 'tiny', '--out', 'tiny.bin'], /--out must end in \.onnx \(ONNX\) or \.safetensors/],
+  [['export', '--model', 'tiny', '--out', 'tiny.onnx', '--dtype', 'f16'], /--dtype applies to a \.safetensors --out/],
+  [['export', '--model', 'tiny', '--out', 'tiny.safetensors', '--dtype', 'f8'], /--dtype must be f16 or f32, not 'f8'/],
   [['calibrate', '--model', 'tiny'], /--model, --data and --format are required/],
   [['predict'], /give at least one image or folder/],
   [['train', '--data', 'x', '--erase', '2'], /--erase must be between 0 and 1, got '2'/],
@@ -246,4 +249,32 @@ test('ferkit cv --init tiny,base fine-tunes both networks in every fold and scor
   assert.deepEqual(o.members.map((m: { name: string }) => m.name), ['tiny', 'base']);
   for (const m of o.members) assert.ok(m.pooledAccuracy >= 0 && m.pooledAccuracy <= 1 && Number.isFinite(m.accuracy.mean));
   assert.equal(o.folds[0].members.length, 2);
+});
+
+test('ferkit export --out x.safetensors --dtype f16 writes a half-size model file that predicts like the original', async () => {
+  const { mkdtempSync, rmSync, statSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { loadModel } = await import('../../src/engine/node/files.js');
+  const { createInferenceSession } = await import('../../src/engine/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'ferkit-export-'));
+  try {
+    const out = join(dir, 'tiny16.safetensors');
+    const r = run('export', '--model', 'tiny', '--out', out, '--dtype', 'f16', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual({ ...JSON.parse(r.stdout), bytes: 0, temperature: 0 }, { out, bytes: 0, temperature: 0, format: 'safetensors', dtype: 'F16' });
+    const original = loadModel(resolveModelPath('tiny'));
+    const half = loadModel(out);
+    assert.ok(statSync(out).size < 0.6 * statSync(resolveModelPath('tiny')).size || original.storedAs === 'F16');
+    assert.equal(half.storedAs, 'F16');
+    assert.equal(half.metadata.temperature, original.metadata.temperature, 'metadata kept');
+    const x = new Float32Array(4 * 48 * 48).map((_, i) => Math.sin(i * 0.37));
+    const a = await createInferenceSession({ graph: original.graph, weights: original.weights, inferBatches: [4] });
+    const b = await createInferenceSession({ graph: half.graph, weights: half.weights, inferBatches: [4] });
+    const la = a.predict(x, 4), lb = b.predict(x, 4);
+    let worst = 0;
+    for (let i = 0; i < la.length; i++) worst = Math.max(worst, Math.abs(la[i] - lb[i]));
+    assert.ok(worst < 0.05, `largest logit change ${worst}`);
+    await a.close(); await b.close();
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });

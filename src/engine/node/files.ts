@@ -22,6 +22,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   renameSync(tmp, path);
 }
 
+/** Writes the model atomically, in m.storedAs's dtype (F32 unless it was loaded from an F16 file). */
 export function saveModel(path: string, m: ModelData): void { writeFileAtomic(path, encodeModel(m)); }
 
 export function loadModel(path: string): ModelData {
