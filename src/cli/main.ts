@@ -2,10 +2,7 @@
  * The `ferkit` command. The CLI only composes the library's layers; each subcommand lives in its own
  * module and every one takes --json for scripts.
  */
-import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import { countParams } from '../engine/index.js';
-import { buildReferenceNet } from '../model/reference-net.js';
 import { trainCommand } from './commands/train.js';
 import { evalCommand } from './commands/eval.js';
 import { cvTrainCommand } from './commands/cv-train.js';
@@ -14,6 +11,7 @@ import { exportCommand } from './commands/export.js';
 import { predictCommand } from './commands/predict.js';
 import { videoCommand } from './commands/video.js';
 import { serveCommand } from './commands/serve.js';
+import { infoCommand } from './commands/info.js';
 
 const HELP = `ferkit: facial expression recognition for Node and the browser
 
@@ -27,8 +25,10 @@ Commands:
   eval --model M --data PATH --format F [options]   accuracy, per-class F1, confusion, calibration; --report out.html
   calibrate --model M --data PATH --format F       fit the softmax temperature on validation data, store it in the model
   export --model M --out model.onnx                 write the model as ONNX (for onnxruntime, browsers, other runtimes)
+  export --model M --out m.safetensors --dtype f16  the model file in half precision (half the size)
   cv --data PATH --format ckplus --folds 10 --subject-independent [--init tiny]   k-fold cross-validation
-  info [--widths 16,32,64,128] [--units 1] [--json]   describe a network (parameters, layers)
+  info [--widths 16,32,64,128] [--units 1] [--json]   describe a network (parameters, multiply-adds, layers)
+  info --model M [--json]                           describe a model file (network, labels, temperature, precision)
   help                                              this text
 
 Every command accepts --json for machine-readable output.
@@ -64,14 +64,8 @@ export async function main(argv: string[]): Promise<number> {
       return videoCommand(rest);
     case 'serve':
       return serveCommand(rest);
-    case 'info': {
-      const { values } = parseArgs({ args: rest, options: { widths: { type: 'string', default: '16,32,64,128' }, units: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } } });
-      const widths = values.widths!.split(',').map(Number);
-      const g = buildReferenceNet({ widths, units: Number(values.units) });
-      const info = { widths, units: Number(values.units), params: countParams(g), layers: g.nodes.length };
-      console.log(values.json ? JSON.stringify(info) : Object.entries(info).map(([k, v]) => `${k}: ${v}`).join('\n'));
-      return 0;
-    }
+    case 'info':
+      return infoCommand(rest);
     default:
       console.error(`ferkit: unknown command '${cmd}'. Run 'ferkit help' for the list.`);
       return 2;

@@ -15,6 +15,10 @@ for (const [args, pattern] of [
   [['train', '--data', 'x', '--bogus'], /Unknown option '--bogus'/],
   [['train', '--data', 'x', '--format', 'folder'], /validation would use the training data itself/],
   [['export', '--model', 'tiny'], /--model and --out are required/],
+  [['info', '--widths', '16,x'], /--widths must be positive integers separated by commas, got '16,x'/],
+  [['info', '--units', '0'], /--units must be a positive integer, got '0'/],
+  [['info', '--model', 'tiny', '--widths', '8,16'], /--model describes a file; --widths and --units describe a network/],
+  [['info', '--bogus'], /Unknown option '--bogus'/],
   [['export', '--model', 'tiny', '--out', 'tiny.bin'], /--out must end in \.onnx \(ONNX\) or \.safetensors/],
   [['export', '--model', 'tiny', '--out', 'tiny.onnx', '--dtype', 'f16'], /--dtype applies to a \.safetensors --out/],
   [['export', '--model', 'tiny', '--out', 'tiny.safetensors', '--dtype', 'f8'], /--dtype must be f16 or f32, not 'f8'/],
@@ -54,7 +58,19 @@ for (const [args, pattern] of [
 test('ferkit info --json prints one JSON object with the parameter count', () => {
   const r = run('info', '--json');
   assert.equal(r.status, 0);
-  assert.deepEqual(JSON.parse(r.stdout), { widths: [16, 32, 64, 128], units: 1, params: 56471, layers: JSON.parse(r.stdout).layers });
+  assert.deepEqual(JSON.parse(r.stdout), { widths: [16, 32, 64, 128], units: 1, params: 56471, macs: JSON.parse(r.stdout).macs, layers: JSON.parse(r.stdout).layers });
+});
+
+test('ferkit info --model describes a model file: network, size, precision, labels, temperature, training record', () => {
+  const r = run('info', '--model', 'tiny', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const info = JSON.parse(r.stdout);
+  assert.equal(info.path, resolveModelPath('tiny'));
+  assert.equal(info.params, 56471);
+  assert.equal(info.labels.length, 7);
+  assert.ok(['F32', 'F16'].includes(info.storedAs));
+  assert.ok(info.temperature > 0 && info.valAccuracy > 0.5 && info.bestEpoch >= 1, r.stdout);
+  assert.equal(JSON.parse(run('info', '--json').stdout).macs, info.macs, 'the bundled tiny is the default network');
 });
 
 test('ferkit help lists every command', () => {

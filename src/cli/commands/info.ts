@@ -1,0 +1,76 @@
+/**
+ * `ferkit info`: what a network or a model file is: parameters, multiply-adds, layers; for a file also its
+ * labels, calibration temperature, how its values are stored and what its training record says.
+ */
+import { parseArgs } from 'node:util';
+import { statSync } from 'node:fs';
+import { countParams, macsPerImage, type Graph } from '../../engine/index.js';
+import { loadModel } from '../../engine/node/index.js';
+import { buildReferenceNet } from '../../model/reference-net.js';
+import { resolveModelPath } from '../../model/registry.js';
+
+const USAGE = `Usage: ferkit info [--widths 16,32,64,128] [--units 1] [--json]   a network built from these settings
+       ferkit info --model <name|path> [--json]                     a model file (bundled name or .safetensors)
+`;
+
+const describeGraph = (g: Graph) => ({ params: countParams(g), macs: macsPerImage(g), layers: g.nodes.length });
+
+export async function infoCommand(argv: string[]): Promise<number> {
+  let a;
+  let widths: number[] = [];
+  let units = 1;
+  try {
+    a = parseArgs({ args: argv, strict: true, options: { widths: { type: 'string' }, units: { type: 'string' }, model: { type: 'string' },
+      json: { type: 'boolean' }, help: { type: 'boolean' } } }).values;
+    if (a.help) { process.stdout.write(USAGE); return 0; }
+    if (a.model && (a.widths || a.units)) throw new Error('--model describes a file; --widths and --units describe a network to build: give one or the other');
+    widths = (a.widths ?? '16,32,64,128').split(',').map(Number);
+    if (!widths.length || widths.some((w) => !Number.isInteger(w) || w < 1)) throw new Error(`--widths must be positive integers separated by commas, got '${a.widths}'`);
+    units = Number(a.units ?? 1);
+    if (!Number.isInteger(units) || units < 1) throw new Error(`--units must be a positive integer, got '${a.units}'`);
+  } catch (err: any) {
+    console.error(`ferkit info: ${err.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!a.model) {
+    const info = { widths, units, ...describeGraph(buildReferenceNet({ widths, units })) };
+    console.log(a.json ? JSON.stringify(info) : Object.entries(info).map(([k, v]) => `${k}: ${v}`).join('\n'));
+    return 0;
+  }
+  let path: string;
+  let m;
+  try {
+    path = resolveModelPath(a.model);
+    m = loadModel(path);
+  } catch (err: any) {
+    console.error(`ferkit info: ${err.message}`);
+    return 1;
+  }
+  const md = m.metadata;
+  const parse = (s: string | undefined) => { try { return s ? JSON.parse(s) : undefined; } catch { return s; } };
+  const info = {
+    path,
+    bytes: statSync(path).size,
+    storedAs: m.storedAs ?? 'F32',
+    network: parse(md.netConfig) ?? null,
+    ...describeGraph(m.graph),
+    labels: parse(md.labels) ?? null,
+    temperature: md.temperature !== undefined ? Number(md.temperature) : null,
+    trainedEpochs: parse(md.trainConfig)?.epochs ?? null,
+    bestEpoch: md.epoch !== undefined ? Number(md.epoch) : null,
+    valAccuracy: md.valAcc !== undefined ? Number(md.valAcc) : null,
+  };
+  if (a.json) { console.log(JSON.stringify(info)); return 0; }
+  const rows: [string, unknown][] = [
+    ['file', `${path} (${(info.bytes / 1024).toFixed(0)} KiB, values stored as ${info.storedAs})`],
+    ['network', info.network ? JSON.stringify(info.network) : '(not recorded)'],
+    ['parameters', info.params.toLocaleString('en-US')],
+    ['MACs per face', `${(info.macs / 1e6).toFixed(2)} M`],
+    ['layers', info.layers],
+    ['labels', Array.isArray(info.labels) ? info.labels.join(', ') : '(not recorded)'],
+    ['temperature', info.temperature ?? '1 (not calibrated)'],
+    ['training', info.bestEpoch !== null ? `epoch ${info.bestEpoch}${info.trainedEpochs ? ` of ${info.trainedEpochs}` : ''}, validation accuracy ${info.valAccuracy !== null ? (info.valAccuracy * 100).toFixed(2) + '%' : '?'}` : '(not recorded)'],
+  ];
+  console.log(rows.map(([k, v]) => `${k.padEnd(15)}${v}`).join('\n'));
+  return 0;
+}
