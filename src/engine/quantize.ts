@@ -41,7 +41,7 @@ export function fakeQuantize(x: number, { scale, zeroPoint }: QParams): number {
  * it, so onnxruntime's integer kernels give wrong sums there (onnxruntime's own quantizer calls the
  * remedy "reduce_range"). With |q| <= 63 the pair sum stays below 2^15 on every CPU.
  */
-export function quantizeWeights(w: Float32Array, channels: number, bits: 7 | 8 = 8): { q: Int8Array; scales: Float32Array } {
+export function quantizeWeights(w: Float32Array, channels: number, bits: 7 | 8): { q: Int8Array; scales: Float32Array } {
   if (!(Number.isInteger(channels) && channels > 0 && w.length % channels === 0)) {
     throw new RangeError(`quantizeWeights: ${w.length} weights do not split into ${channels} channels`);
   }

@@ -39,10 +39,10 @@ test('fakeQuantize rounds half to even and saturates, as QuantizeLinear does', (
 });
 
 test('quantizeWeights: symmetric int8 with one scale per output channel', () => {
-  const { q, scales } = quantizeWeights(Float32Array.of(1, -0.5, 0.25, 0, 0, 0), 2);
+  const { q, scales } = quantizeWeights(Float32Array.of(1, -0.5, 0.25, 0, 0, 0), 2, 8);
   assert.ok(close(scales[0], 1 / 127, 1e-9) && scales[1] === 1);
   assert.deepEqual(Array.from(q), [127, -63, 32, 0, 0, 0]); // -63.5 rounds to -63, 31.75 to 32
-  assert.throws(() => quantizeWeights(new Float32Array(5), 2), /do not split/);
+  assert.throws(() => quantizeWeights(new Float32Array(5), 2, 8), /do not split/);
   // 7 bits (what the ONNX export uses): |q| <= 63, so uint8 x int8 pair sums fit int16 on CPUs without VNNI
   const r7 = quantizeWeights(Float32Array.of(1, -0.5, 0.25, 0.1), 1, 7);
   assert.ok(close(r7.scales[0], 1 / 63, 1e-9));
