@@ -18,12 +18,13 @@ Model file (--out *.safetensors): the same model with its values stored as f16 (
 export async function exportCommand(argv: string[]): Promise<number> {
   let a;
   let dtype: StoredDtype | undefined;
+  let asModelFile = false;
   try {
     a = parseArgs({ args: argv, strict: true, options: { model: { type: 'string' }, out: { type: 'string' }, dtype: { type: 'string' },
       json: { type: 'boolean' }, help: { type: 'boolean' } } }).values;
     if (a.help) { process.stdout.write(USAGE); return 0; }
     if (!a.model || !a.out) throw new Error('--model and --out are required');
-    const asModelFile = a.out.endsWith('.safetensors');
+    asModelFile = a.out.endsWith('.safetensors');
     if (!asModelFile && !a.out.endsWith('.onnx')) throw new Error(`--out must end in .onnx (ONNX) or .safetensors (a ferkit model file), not '${a.out}'`);
     if (a.dtype !== undefined) {
       if (!asModelFile) throw new Error('--dtype applies to a .safetensors --out; ONNX files are written in float32');
@@ -37,7 +38,6 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const path = resolveModelPath(a.model);
   const m = loadModel(path);
   const temperature = Number(m.metadata.temperature ?? 1);
-  const asModelFile = a.out.endsWith('.safetensors');
   const stored: StoredDtype = asModelFile ? dtype ?? m.storedAs ?? 'F32' : 'F32';
   let bytes: Uint8Array;
   let what: string;
