@@ -13,6 +13,10 @@
  *   that a student learns more from a teacher shown the same crop it is shown: with clean views the student
  *   is never told how a face looks to the teacher when it is shifted, erased or blended. It costs one
  *   teacher forward pass per step.
+ * - 'augmented-mirror': as 'augmented', and the teachers also see each augmented image mirrored, their
+ *   answers averaged over both. Mirror averaging makes the teacher more accurate (test-time flipping) and
+ *   its targets the same for a face and its mirror image, which the student meets as another augmentation.
+ *   Two teacher passes per step.
  */
 import { createInferenceSession } from '../engine/index.js';
 import { spawnNodeWorker, loadModel } from '../engine/node/index.js';
@@ -29,15 +33,18 @@ export interface DistillConfig {
   weight: number;
   /** teachers' logits are divided by this before the softmax (> 1 softens them) */
   temperature: number;
-  /** which images the teachers see: 'clean' training images once per run, or each 'augmented' batch (see above) */
-  views?: 'clean' | 'augmented';
+  /** which images the teachers see: 'clean' training images once per run, or each 'augmented' batch, optionally with its mirror (see above) */
+  views?: DistillViews;
 }
+
+export const DISTILL_VIEWS = ['clean', 'augmented', 'augmented-mirror'] as const;
+export type DistillViews = (typeof DISTILL_VIEWS)[number];
 
 export function checkDistillConfig(d: DistillConfig): void {
   if (!d.teachers.length) throw new Error('distill: at least one teacher model is needed');
   if (!(d.weight > 0 && d.weight <= 1)) throw new Error(`distill: weight must be in (0, 1], got ${d.weight}`);
   if (!(d.temperature > 0)) throw new Error(`distill: temperature must be > 0, got ${d.temperature}`);
-  if (d.views !== undefined && d.views !== 'clean' && d.views !== 'augmented') throw new Error(`distill: views must be 'clean' or 'augmented', got '${d.views}'`);
+  if (d.views !== undefined && !DISTILL_VIEWS.includes(d.views)) throw new Error(`distill: views must be one of ${DISTILL_VIEWS.map((v) => `'${v}'`).join(', ')}, got '${d.views}'`);
 }
 
 type InferenceSession = Awaited<ReturnType<typeof createInferenceSession>>;
@@ -109,13 +116,27 @@ export function mixTargets(out: Float32Array | Float64Array, labels: Int32Array,
   }
 }
 
+/** Each of the n square images in `x` mirrored left to right, into `out`. */
+export function mirrorImages(x: ArrayLike<number>, n: number, size: number, out: Float32Array): Float32Array {
+  for (let j = 0; j < n; j++) {
+    for (let r = 0; r < size; r++) {
+      const row = (j * size + r) * size;
+      for (let c = 0; c < size; c++) out[row + size - 1 - c] = x[row + c];
+    }
+  }
+  return out;
+}
+
 /**
- * The teachers of `views: 'augmented'`: their averaged probabilities for whatever batch the student is
- * about to train on. Deterministic in its input, so a resumed run sees the same targets as an
- * uninterrupted one.
+ * The teachers of `views: 'augmented'` (and 'augmented-mirror'): their averaged probabilities for whatever
+ * batch the student is about to train on. Deterministic in its input, so a resumed run sees the same
+ * targets as an uninterrupted one.
  */
 export class BatchTeacher {
-  private constructor(private readonly sessions: InferenceSession[], private readonly K: number, private readonly temperature: number) {}
+  private mirrored = new Float32Array(0);
+
+  private constructor(private readonly sessions: InferenceSession[], private readonly K: number, private readonly temperature: number,
+    private readonly mirror: boolean) {}
 
   static async open(d: DistillConfig, classes: string[], batch: number, threads: number): Promise<BatchTeacher> {
     checkDistillConfig(d);
@@ -126,15 +147,28 @@ export class BatchTeacher {
       await Promise.all(sessions.map((s) => s.close()));
       throw e;
     }
-    return new BatchTeacher(sessions, classes.length, d.temperature);
+    return new BatchTeacher(sessions, classes.length, d.temperature, d.views === 'augmented-mirror');
   }
 
-  /** Averaged softmax(logits / temperature) [n][K] of the teachers for the n input images in `x`. */
+  /**
+   * Averaged softmax(logits / temperature) [n][K] of the teachers for the n square input images in `x`
+   * (and their mirror images, when asked for).
+   */
   probabilities(x: ArrayLike<number>, n: number): Float32Array {
     const out = new Float32Array(n * this.K);
+    const inputs: ArrayLike<number>[] = [x];
+    if (this.mirror) {
+      const size = Math.round(Math.sqrt(x.length / n));
+      if (size * size * n !== x.length) throw new Error(`distill: ${x.length} input values are not ${n} square images`);
+      if (this.mirrored.length !== x.length) this.mirrored = new Float32Array(x.length);
+      inputs.push(mirrorImages(x, n, size, this.mirrored));
+    }
+    const views = this.sessions.length * inputs.length;
     for (const s of this.sessions) {
-      const p = softmax(s.predict(x, n), this.K, this.temperature);
-      for (let i = 0; i < out.length; i++) out[i] += p[i] / this.sessions.length;
+      for (const input of inputs) {
+        const p = softmax(s.predict(input, n), this.K, this.temperature);
+        for (let i = 0; i < out.length; i++) out[i] += p[i] / views;
+      }
     }
     return out;
   }

@@ -41,7 +41,7 @@ for (const [args, pattern] of [
   [['train', '--data', 'x', '--epochs', '10', '--swa', '11'], /--swa must be from 0 to --epochs \(10\), got '11'/],
   [['train', '--data', 'x', '--distill', '0.5'], /--distill, --teacher-temperature and --teacher-views need --teacher MODEL/],
   [['train', '--data', 'x', '--teacher-views', 'augmented'], /--distill, --teacher-temperature and --teacher-views need --teacher MODEL/],
-  [['train', '--data', 'x', '--teacher', 'base', '--teacher-views', 'cropped'], /--teacher-views must be clean or augmented, got 'cropped'/],
+  [['train', '--data', 'x', '--teacher', 'base', '--teacher-views', 'cropped'], /--teacher-views must be clean, augmented, augmented-mirror, got 'cropped'/],
   [['train', '--data', 'x', '--widen', '--widths', '64,128,256,512'], /--widen needs --init MODEL and the wider network/],
   [['train', '--data', 'x', '--widen', '--init', 'base'], /--widen needs --init MODEL and the wider network/],
   [['train', '--data', 'x', '--teacher', 'base', '--distill', '2'], /--distill must be in \(0, 1\], got '2'/],
@@ -106,6 +106,8 @@ test('ferkit train: --teacher, --distill, --teacher-temperature, --teacher-views
   assert.ok(!d.help && d.config.distill?.weight === 0.5 && d.config.distill.temperature === 1 && d.config.distill.views === 'clean');
   const online = parseTrainArgs([...base, '--teacher', 'base', '--teacher-views', 'augmented']);
   assert.ok(!online.help && online.config.distill?.views === 'augmented');
+  const mirrored = parseTrainArgs([...base, '--teacher', 'base', '--teacher-views', 'augmented-mirror']);
+  assert.ok(!mirrored.help && mirrored.config.distill?.views === 'augmented-mirror');
 });
 
 test('ferkit train --init: the network comes from the init file unless --model/--widths say otherwise', () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Trainer, type TrainConfig } from '../../src/train/trainer.js';
-import { BatchTeacher, blendTeacher, mixTargets, teacherProbabilities } from '../../src/train/distill.js';
+import { BatchTeacher, blendTeacher, mirrorImages, mixTargets, teacherProbabilities } from '../../src/train/distill.js';
 import { INPUT_LUT } from '../../src/data/normalize.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { shapesDataset, SHAPE_CLASSES } from '../helpers/shapes.js';
@@ -70,7 +70,12 @@ test('distillation settings are checked before training', () => {
   assert.throws(() => new Trainer({ ...config, distill: { teachers: ['x'], weight: 1.5, temperature: 1 } }, { ds }, undefined, tmpdir()), /weight must be in \(0, 1\]/);
   assert.throws(() => new Trainer({ ...config, distill: { teachers: ['x'], weight: 0.5, temperature: 0 } }, { ds }, undefined, tmpdir()), /temperature must be > 0/);
   // a config file written by hand (or by an older version) with a misspelt mode is refused, not read as 'clean'
-  assert.throws(() => new Trainer({ ...config, distill: { teachers: ['x'], weight: 0.5, temperature: 1, views: 'online' as 'clean' } }, { ds }, undefined, tmpdir()), /views must be 'clean' or 'augmented'/);
+  assert.throws(() => new Trainer({ ...config, distill: { teachers: ['x'], weight: 0.5, temperature: 1, views: 'online' as 'clean' } }, { ds }, undefined, tmpdir()), /views must be one of 'clean', 'augmented', 'augmented-mirror', got 'online'/);
+});
+
+test('mirrorImages: each square image flipped left to right, hand-worked', () => {
+  const x = Float32Array.from([1, 2, 3, 4, /* image 2 */ 5, 6, 7, 8]);
+  assert.deepEqual(Array.from(mirrorImages(x, 2, 2, new Float32Array(8))), [2, 1, 4, 3, 6, 5, 8, 7]);
 });
 
 test('blendTeacher: (1 - weight) * the targets already there + weight * teacher, in place', () => {
@@ -102,6 +107,18 @@ test('distillation on augmented views: the batch teacher agrees with the clean p
     for (let i = 0; i < n * K; i++) assert.ok(Math.abs((a[i] + b[i]) / 2 - clean[i]) < 1e-5, `probability ${i}: ${(a[i] + b[i]) / 2} vs clean pass ${clean[i]}`);
   } finally {
     await bt.close();
+  }
+  // 'augmented-mirror' averages each image with its mirror itself: on the clean images, the clean pass
+  const bm = await BatchTeacher.open({ ...d, views: 'augmented-mirror' }, train.classes, 16, 1);
+  try {
+    const m = bm.probabilities(x, n), again = bm.probabilities(xm, n);
+    for (let i = 0; i < n * K; i++) {
+      assert.ok(Math.abs(m[i] - clean[i]) < 1e-5, `mirror-averaged probability ${i}: ${m[i]} vs clean pass ${clean[i]}`);
+      assert.ok(Math.abs(again[i] - m[i]) < 1e-5, 'a face and its mirror image get the same mirror-averaged target');
+    }
+    assert.throws(() => bm.probabilities(x.subarray(0, n * px - 1), n), /not 5 square images/);
+  } finally {
+    await bm.close();
   }
   await assert.rejects(BatchTeacher.open(d, [...train.classes].reverse(), 16, 1), /same classes in the same order/);
 

@@ -10,7 +10,7 @@ import { presetConfig } from '../../model/presets.js';
 import { netConfigOfModel, resolveModelPath } from '../../model/registry.js';
 import type { NetConfig } from '../../model/reference-net.js';
 import { Trainer, DEFAULT_CONFIG, summarize, type TrainConfig } from '../../train/trainer.js';
-import type { DistillConfig } from '../../train/distill.js';
+import { DISTILL_VIEWS, type DistillConfig, type DistillViews } from '../../train/distill.js';
 import { ProgressBar, formatSeconds } from '../progress.js';
 import { modelList, UsageError } from './eval.js';
 
@@ -50,7 +50,8 @@ Augmentation (per training image; defaults in brackets):
   --teacher-temperature T (1)  soften the teachers' probabilities: softmax(logits / T)
   --teacher-views V (clean)    clean: teachers see each training image and its mirror once, before training;
                          augmented: they see every augmented (and mixed) batch the student sees (one
-                         teacher pass per step: slower, the student learns how shifted faces look to them)
+                         teacher pass per step: slower, the student learns how shifted faces look to them);
+                         augmented-mirror: as augmented, averaged with each image's mirror (two passes)
   --mixup ALPHA          mixup: train on blends of two faces and of their labels, the blend weight drawn
                          from Beta(ALPHA, ALPHA) per batch (0.2 is usual; 0 = off, the default)
   --swa N                average the weights of the last N epochs (stochastic weight averaging; try it with
@@ -133,8 +134,8 @@ function distillFlags(a: Flags): DistillConfig | undefined {
   if (!(weight > 0 && weight <= 1)) throw new UsageError(`--distill must be in (0, 1], got '${a.distill}'`);
   const temperature = num(a['teacher-temperature'] as string | undefined, 'teacher-temperature', 1);
   if (!(temperature > 0)) throw new UsageError(`--teacher-temperature must be > 0, got '${a['teacher-temperature']}'`);
-  const views = (a['teacher-views'] ?? 'clean') as string;
-  if (views !== 'clean' && views !== 'augmented') throw new UsageError(`--teacher-views must be clean or augmented, got '${views}'`);
+  const views = (a['teacher-views'] ?? 'clean') as DistillViews;
+  if (!DISTILL_VIEWS.includes(views)) throw new UsageError(`--teacher-views must be ${DISTILL_VIEWS.join(', ')}, got '${views}'`);
   return { teachers, weight, temperature, views };
 }
 
