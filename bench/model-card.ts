@@ -55,8 +55,13 @@ const history = histories[histories.length - 1] ?? [];
 const secondsOf = (h: { seconds: number }[]) => h.reduce((s, e) => s + e.seconds, 0);
 const trainSeconds = histories.reduce((s, h, i) => s + (kept[i]?.seconds ?? secondsOf(h)), 0);
 const modelName = (p: string) => p.split('/').pop()!.replace(/\.safetensors$/, '');
+/** what the teachers were shown, by `--teacher-views` (nothing for 'clean', the default) */
+const VIEWS_WORDS: Record<string, string> = {
+  augmented: ', teachers shown every augmented batch',
+  'augmented-mirror': ', teachers shown every augmented batch and its mirror image, averaged',
+};
 /** `--teacher`: which models taught it and how much, as the trainer's config records it */
-const distillation = (c: any) => (c.distill ? `; distilled from ${c.distill.teachers.map(modelName).join(' + ')} (weight ${c.distill.weight}, teacher temperature ${c.distill.temperature}${c.distill.views === 'augmented' ? ', teachers shown every augmented batch' : ''})` : '');
+const distillation = (c: any) => (c.distill ? `; distilled from ${c.distill.teachers.map(modelName).join(' + ')} (weight ${c.distill.weight}, teacher temperature ${c.distill.temperature}${VIEWS_WORDS[c.distill.views] ?? ''})` : '');
 const recipe = (c: any) => `${c.optimizer?.type ?? '?'} lr ${c.lr} (${c.schedule} schedule), weight decay ${c.optimizer?.weightDecay}, batch ${c.batch}, label smoothing ${c.labelSmoothing}${c.mixup ? `, mixup alpha ${c.mixup}` : ''}${distillation(c)}`;
 const augmentation = (c: any) => (c.augment ? Object.entries(c.augment).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ') : 'none');
 /** one row per stage of a staged model: recipe, epochs, best epoch, wall time */
