@@ -14,8 +14,9 @@
  *   is never told how a face looks to the teacher when it is shifted, erased or blended. It costs one
  *   teacher forward pass per step.
  * - 'augmented-mirror': as 'augmented', and the teachers also see each augmented image mirrored, their
- *   answers averaged over both. Mirror averaging makes the teacher more accurate (test-time flipping) and
- *   its targets the same for a face and its mirror image, which the student meets as another augmentation.
+ *   answers averaged over both. Mirror averaging (test-time flipping) usually makes a model more accurate,
+ *   and it makes the targets the same for a face and its mirror image, which the student meets as another
+ *   augmentation.
  *   Two teacher passes per step.
  */
 import { createInferenceSession } from '../engine/index.js';
