@@ -80,12 +80,9 @@ export async function teacherProbabilities(ds: Dataset, indices: Int32Array, d: 
         const n = Math.min(B, indices.length - from);
         for (let j = 0; j < n; j++) {
           const img = ds.images.subarray(indices[from + j] * px, (indices[from + j] + 1) * px);
-          for (let r = 0; r < S; r++) for (let c = 0; c < S; c++) {
-            const v = INPUT_LUT[img[r * S + c]];
-            x[j * px + r * S + c] = v;
-            xm[j * px + r * S + (S - 1 - c)] = v;
-          }
+          for (let i = 0; i < px; i++) x[j * px + i] = INPUT_LUT[img[i]];
         }
+        mirrorImages(x, n, S, xm);
         for (const input of [x, xm]) {
           const p = softmax(s.predict(input, n), K, d.temperature);
           for (let j = 0; j < n; j++) {
@@ -137,9 +134,10 @@ export class BatchTeacher {
   private mirrored = new Float32Array(0);
 
   private constructor(private readonly sessions: InferenceSession[], private readonly K: number, private readonly temperature: number,
-    private readonly mirror: boolean) {}
+    private readonly mirror: boolean, private readonly size: number) {}
 
-  static async open(d: DistillConfig, classes: string[], batch: number, threads: number): Promise<BatchTeacher> {
+  /** `size`: the side of the square input images */
+  static async open(d: DistillConfig, classes: string[], batch: number, threads: number, size: number): Promise<BatchTeacher> {
     checkDistillConfig(d);
     const sessions: InferenceSession[] = [];
     try {
@@ -148,21 +146,21 @@ export class BatchTeacher {
       await Promise.all(sessions.map((s) => s.close()));
       throw e;
     }
-    return new BatchTeacher(sessions, classes.length, d.temperature, d.views === 'augmented-mirror');
+    return new BatchTeacher(sessions, classes.length, d.temperature, d.views === 'augmented-mirror', size);
   }
 
   /**
-   * Averaged softmax(logits / temperature) [n][K] of the teachers for the n square input images in `x`
-   * (and their mirror images, when asked for).
+   * Averaged softmax(logits / temperature) [n][K] of the teachers for the n input images in `x` (and
+   * their mirror images, when asked for).
    */
   probabilities(x: ArrayLike<number>, n: number): Float32Array {
     const out = new Float32Array(n * this.K);
     const inputs: ArrayLike<number>[] = [x];
     if (this.mirror) {
-      const size = Math.round(Math.sqrt(x.length / n));
-      if (size * size * n !== x.length) throw new Error(`distill: ${x.length} input values are not ${n} square images`);
+      const S = this.size;
+      if (x.length !== n * S * S) throw new Error(`distill: ${x.length} input values are not ${n} square images of ${S}x${S}`);
       if (this.mirrored.length !== x.length) this.mirrored = new Float32Array(x.length);
-      inputs.push(mirrorImages(x, n, size, this.mirrored));
+      inputs.push(mirrorImages(x, n, S, this.mirrored));
     }
     const views = this.sessions.length * inputs.length;
     for (const s of this.sessions) {

@@ -176,7 +176,7 @@ export class Trainer {
     try {
       let teacher: Float32Array | undefined;
       if (c.distill?.views === 'augmented' || c.distill?.views === 'augmented-mirror') {
-        batchTeacher = await BatchTeacher.open(c.distill, ds.classes, c.batch, threads);
+        batchTeacher = await BatchTeacher.open(c.distill, ds.classes, c.batch, threads, ds.size);
         log(`distillation: ${c.distill.teachers.join(' + ')} will see every augmented training batch${c.distill.views === 'augmented-mirror' ? ' and its mirror image' : ''}`);
       } else if (c.distill) {
         log(`distillation: computing the probabilities of ${c.distill.teachers.join(' + ')} on ${trainIdx.length} training images`);

@@ -101,7 +101,7 @@ test('distillation on augmented views: the batch teacher agrees with the clean p
     const v = INPUT_LUT[train.images[j * px + r * SIZE + c]];
     x[j * px + r * SIZE + c] = v; xm[j * px + r * SIZE + SIZE - 1 - c] = v;
   }
-  const bt = await BatchTeacher.open(d, train.classes, 16, 1);
+  const bt = await BatchTeacher.open(d, train.classes, 16, 1, SIZE);
   try {
     const a = bt.probabilities(x, n), b = bt.probabilities(xm, n);
     for (let i = 0; i < n * K; i++) assert.ok(Math.abs((a[i] + b[i]) / 2 - clean[i]) < 1e-5, `probability ${i}: ${(a[i] + b[i]) / 2} vs clean pass ${clean[i]}`);
@@ -109,7 +109,7 @@ test('distillation on augmented views: the batch teacher agrees with the clean p
     await bt.close();
   }
   // 'augmented-mirror' averages each image with its mirror itself: on the clean images, the clean pass
-  const bm = await BatchTeacher.open({ ...d, views: 'augmented-mirror' }, train.classes, 16, 1);
+  const bm = await BatchTeacher.open({ ...d, views: 'augmented-mirror' }, train.classes, 16, 1, SIZE);
   try {
     const m = bm.probabilities(x, n), again = bm.probabilities(xm, n);
     for (let i = 0; i < n * K; i++) {
@@ -120,7 +120,7 @@ test('distillation on augmented views: the batch teacher agrees with the clean p
   } finally {
     await bm.close();
   }
-  await assert.rejects(BatchTeacher.open(d, [...train.classes].reverse(), 16, 1), /same classes in the same order/);
+  await assert.rejects(BatchTeacher.open(d, [...train.classes].reverse(), 16, 1, SIZE), /same classes in the same order/);
 
   const useless: Dataset = { ...train, labels: new Uint8Array(train.labels.length) };
   const augmented = { ...config, augment: { shift: 2, flip: true }, distill: { ...d, views: 'augmented' as const } };
