@@ -4,7 +4,8 @@
  * bench:pipeline moves on a shared machine from one minute to the next (the machine, not the model:
  * the same calls in the same process), which a single median hides. A third row times the same
  * onnxruntime call on a network with next to no compute (global average pooling and a 1->7 dense layer):
- * the floor that onnxruntime-node's per-call overhead sets, so the rest is the model's own compute.
+ * the floor that onnxruntime-node's per-call overhead sets, so the rest is the model's own compute. The
+ * onnx-flip row is the onnx classifier with `tta: 'flip'` (each face and its mirror image in one call).
  *
  *   node dist/bench/classify-latency.js [--model tiny] [--blocks 16] [--calls 400] [--json]
  */
@@ -27,7 +28,9 @@ if (!(Number.isInteger(blocks) && blocks > 0 && Number.isInteger(calls) && calls
 }
 const backends: ClassifierBackend[] = ['onnx', 'engine'];
 const classifiers: { size: number; classify(faces: Uint8Array, n: number): Promise<unknown>; close(): Promise<void> | void }[] =
-  await Promise.all(backends.map((backend) => createClassifier({ model: a.model, backend })));
+  await Promise.all([...backends.map((backend) => createClassifier({ model: a.model, backend })),
+    // what --tta flip costs: the face and its mirror image in one onnxruntime call
+    createClassifier({ model: a.model, backend: 'onnx', tta: 'flip' })]);
 const size = classifiers[0].size, px = size * size;
 {
   // the floor: one onnxruntime session.run, as the classifier makes it, with almost nothing to compute
@@ -39,7 +42,7 @@ const size = classifiers[0].size, px = size * size;
   classifiers.push({ size, close: () => sess.release(),
     classify: async (face) => { for (let i = 0; i < px; i++) input[i] = INPUT_LUT[face[i]]; return sess.run({ input: new ort.Tensor('float32', input, [1, 1, size, size]) }, ['logits']); } });
 }
-const runtimes = [...backends, 'onnx-floor'];
+const runtimes = [...backends, 'onnx-flip', 'onnx-floor'];
 // 100 different random faces, so no call sees exactly the input of the one before
 const faces = new Uint8Array(100 * px);
 for (let i = 0; i < faces.length; i++) faces[i] = (i * 2654435761) >>> 24;

@@ -171,6 +171,17 @@ export class Augmenter {
   }
 }
 
+/** Each of the n square images in `x` mirrored left to right, into `out`. */
+export function mirrorImages(x: ArrayLike<number>, n: number, size: number, out: Float32Array): Float32Array {
+  for (let j = 0; j < n; j++) {
+    for (let r = 0; r < size; r++) {
+      const row = (j * size + r) * size;
+      for (let c = 0; c < size; c++) out[row + size - 1 - c] = x[row + c];
+    }
+  }
+  return out;
+}
+
 /**
  * Ten-crop test-time augmentation: the 4 corner crops and the centre crop of side `cropSize`, then the same
  * five mirrored, each resized back to size x size (bilinear, pixel centres aligned) and normalised.

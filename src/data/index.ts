@@ -9,6 +9,6 @@ export {
 } from './readers/index.js';
 export { loadDatasetCached, datasetCacheKey, encodeDatasetCache, decodeDatasetCache, type CacheEvent } from './cache.js';
 export { INPUT_MEAN, INPUT_STD, INPUT_LUT, toInput, fromInput } from './normalize.js';
-export { Augmenter, tenCrop, IDENTITY_PARAMS, type AugmentOptions, type AugmentParams } from './augment.js';
+export { Augmenter, tenCrop, mirrorImages, IDENTITY_PARAMS, type AugmentOptions, type AugmentParams } from './augment.js';
 export { stratifiedHoldout, kFold, subjectKFold, type Split } from './splits.js';
 export { BatchIterator, EvalIterator, type BatchOptions } from './batches.js';

@@ -14,7 +14,7 @@ import { loadDataset, type DatasetFormat, type LoadDatasetOptions } from '../dat
 import { loadDatasetCached } from '../data/cache.js';
 import { classKey as key, evaluateLogits, mapClasses, modelLabels, modelTemperature } from './labels.js';
 import { softmax } from './metrics.js';
-import { predictDataset, type Tta } from './predict.js';
+import { predictDataset, TTA_VIEWS, type Tta } from './predict.js';
 import type { EvalResult } from './types.js';
 
 export type { EvalResult } from './types.js';
@@ -113,14 +113,16 @@ async function loadEvalData(o: Omit<EvaluateOptions, 'modelPath'>, labels: strin
 
 async function predictWithModel(model: ModelData, ds: Dataset, o: Omit<EvaluateOptions, 'modelPath'>): Promise<Float32Array> {
   const threads = Math.max(1, Math.floor(o.threads ?? defaultThreads()));
-  // ten-crop sends 10 inputs per image: fewer images per call keep the inference plan's memory the same
-  const batch = o.batch ?? (o.tta === 'tencrop' ? 16 : 64);
+  // TTA sends several inputs per image (2 for flip, 10 for ten-crop): fewer images per call keep the
+  // inference plan's memory about the same
+  const tta = o.tta ?? 'none', views = TTA_VIEWS[tta];
+  const batch = o.batch ?? { none: 64, flip: 32, tencrop: 16 }[tta];
   const session = await createInferenceSession({
     graph: model.graph, weights: model.weights, threads, spawn: threads > 1 ? spawnNodeWorker : undefined,
-    inferBatches: o.tta === 'tencrop' ? [10, 10 * batch] : [1, batch],
+    inferBatches: [views, views * batch],
   });
   try {
-    return predictDataset(session, ds, { tta: o.tta ?? 'none', batch, onProgress: o.onProgress });
+    return predictDataset(session, ds, { tta, batch, onProgress: o.onProgress });
   } finally {
     await session.close();
   }

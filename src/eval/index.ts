@@ -1,7 +1,7 @@
 /** ferkit evaluation layer: metrics, calibration, prediction over datasets, reports and cross-validation. */
 export * from './metrics.js';
 export { fitTemperature, calibrateTemperature, nllAtTemperature, T_MIN, T_MAX, type TemperatureFit } from './calibration.js';
-export { predictDataset, ensemblePredictor, defaultCropSize, type Predictor, type PredictOptions, type Tta } from './predict.js';
+export { predictDataset, ensemblePredictor, defaultCropSize, TTAS, TTA_VIEWS, isTta, type Predictor, type PredictOptions, type Tta } from './predict.js';
 export {
   renderConfusionSvg, renderReliabilitySvg, renderCurvesSvg, renderReportHtml, niceTicks, esc, PALETTE,
   type ConfusionSvgOptions, type CurveSeries, type CurvesOptions, type ReportMeta,

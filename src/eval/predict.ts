@@ -1,10 +1,11 @@
 /**
- * Logits for a dataset (or some of its images), batch by batch, optionally with ten-crop test-time
- * augmentation: the 4 corner crops, the centre crop and their mirror images (data's tenCrop), each resized
- * back to full size; the 10 logit vectors of an image are averaged.
+ * Logits for a dataset (or some of its images), batch by batch, optionally with test-time augmentation:
+ * `flip`, the image and its mirror image; `tencrop`, the 4 corner crops, the centre crop and their mirror
+ * images (data's tenCrop), each resized back to full size. The logit vectors of an image's views are
+ * averaged.
  */
 import type { Dataset } from '../data/dataset.js';
-import { tenCrop } from '../data/augment.js';
+import { mirrorImages, tenCrop } from '../data/augment.js';
 import { INPUT_LUT } from '../data/normalize.js';
 import { softmax } from './metrics.js';
 
@@ -13,7 +14,14 @@ export interface Predictor {
   predict(input: Float32Array, count: number): Float32Array | ArrayLike<number>;
 }
 
-export type Tta = 'none' | 'tencrop';
+/** The test-time augmentations and how many views of an image each runs the model on. */
+export const TTA_VIEWS = { none: 1, flip: 2, tencrop: 10 } as const;
+export type Tta = keyof typeof TTA_VIEWS;
+export const TTAS = Object.keys(TTA_VIEWS) as Tta[];
+
+export function isTta(v: string): v is Tta {
+  return Object.hasOwn(TTA_VIEWS, v);
+}
 
 /**
  * Several models as one: the log of their averaged probabilities (softmax of each member's logits), so that
@@ -46,7 +54,7 @@ export interface PredictOptions {
   indices?: ArrayLike<number>;
   /** test-time augmentation (default 'none') */
   tta?: Tta;
-  /** images per predict call (default 64; with ten-crop each call gets 10x as many inputs) */
+  /** images per predict call (default 64; each call gets one input per view: 2x with flip, 10x with ten-crop) */
   batch?: number;
   /** ten-crop crop side (default round(size * 11/12), i.e. 44 of 48) */
   cropSize?: number;
@@ -63,14 +71,14 @@ export function predictDataset(model: Predictor, ds: Dataset, opts: PredictOptio
   const count = ds.labels.length;
   const indices = opts.indices ?? Int32Array.from({ length: count }, (_, i) => i);
   const tta = opts.tta ?? 'none';
-  if (tta !== 'none' && tta !== 'tencrop') throw new Error(`predictDataset: unknown tta '${tta}' (expected none or tencrop)`);
+  if (!isTta(tta)) throw new Error(`predictDataset: unknown tta '${tta}' (expected ${TTAS.join(', ')})`);
   const batch = opts.batch ?? 64;
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`predictDataset: batch must be a positive integer, got ${batch}`);
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];
     if (!(Number.isInteger(i) && i >= 0 && i < count)) throw new RangeError(`predictDataset: index ${i} (position ${k}) is outside 0..${count - 1}`);
   }
-  const n = indices.length, S = ds.size, px = S * S, views = tta === 'tencrop' ? 10 : 1;
+  const n = indices.length, S = ds.size, px = S * S, views = TTA_VIEWS[tta];
   const cropSize = opts.cropSize ?? defaultCropSize(S);
   const input = new Float32Array(Math.min(batch, Math.max(n, 1)) * views * px);
   let out: Float32Array | undefined, K = 0;
@@ -80,8 +88,13 @@ export function predictDataset(model: Predictor, ds: Dataset, opts: PredictOptio
     const m = Math.min(batch, n - start);
     for (let k = 0; k < m; k++) {
       const i = indices[start + k], src = ds.images.subarray(i * px, (i + 1) * px);
-      if (views === 10) tenCrop(src, S, cropSize, input, k * 10 * px);
-      else for (let j = 0, o = k * px; j < px; j++) input[o + j] = lut[src[j]];
+      if (tta === 'tencrop') {
+        tenCrop(src, S, cropSize, input, k * 10 * px);
+        continue;
+      }
+      const o = k * views * px;
+      for (let j = 0; j < px; j++) input[o + j] = lut[src[j]];
+      if (tta === 'flip') mirrorImages(input.subarray(o, o + px), 1, S, input.subarray(o + px, o + 2 * px));
     }
     const logits = model.predict(input.subarray(0, m * views * px), m * views);
     if (!out) {

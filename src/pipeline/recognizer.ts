@@ -6,7 +6,7 @@
  *   faces[0].label, faces[0].confidence, faces[0].probabilities.happy, faces[0].box
  */
 import { alignFace, createBlazeFace, loadRgb, type AlignOptions, type BlazeFaceOptions, type FaceBox, type FaceDetector, type Keypoint, type RgbImage } from '../face/index.js';
-import { createClassifier, type Classifier, type ClassifierBackend } from './classifier.js';
+import { createClassifier, type Classifier, type ClassifierBackend, type ClassifierTta } from './classifier.js';
 
 export interface RecognizerOptions {
   /** bundled model name ('tiny', 'base') or model file path (default 'tiny') */
@@ -15,6 +15,9 @@ export interface RecognizerOptions {
   backend?: ClassifierBackend;
   /** classifier threads (default 1; 2 lowers single-face latency on an otherwise idle 2-core machine) */
   threads?: number;
+  /** 'flip': classify each face and its mirror image, logits averaged (more accurate, twice the classifier
+   * time; default 'none') */
+  tta?: ClassifierTta;
   /** a detector instance, or options for the default BlazeFace detector */
   detector?: FaceDetector | BlazeFaceOptions;
   align?: AlignOptions;
@@ -67,7 +70,7 @@ function toRgb(img: RawImage): RgbImage {
 const isDetector = (d: unknown): d is FaceDetector => typeof (d as FaceDetector)?.detect === 'function';
 
 export async function createRecognizer(o: RecognizerOptions = {}): Promise<Recognizer> {
-  const classifier: Classifier = await createClassifier({ model: o.model, backend: o.backend, threads: o.threads });
+  const classifier: Classifier = await createClassifier({ model: o.model, backend: o.backend, threads: o.threads, tta: o.tta });
   const ownDetector = !isDetector(o.detector);
   const detector: FaceDetector = isDetector(o.detector) ? o.detector : await createBlazeFace(o.detector ?? {});
   const size = classifier.size, px = size * size;

@@ -23,6 +23,7 @@ import { createInferenceSession } from '../engine/index.js';
 import { spawnNodeWorker, loadModel } from '../engine/node/index.js';
 import type { Dataset } from '../data/dataset.js';
 import { INPUT_LUT } from '../data/normalize.js';
+import { mirrorImages } from '../data/augment.js';
 import { softmax } from '../eval/metrics.js';
 import { modelLabels } from '../eval/labels.js';
 import { smoothedLabel } from './targets.js';
@@ -112,17 +113,6 @@ export function mixTargets(out: Float32Array | Float64Array, labels: Int32Array,
       out[j * K + k] = (1 - weight) * smoothedLabel(k, labels[j], K, smoothing) + weight * teacher[row + k];
     }
   }
-}
-
-/** Each of the n square images in `x` mirrored left to right, into `out`. */
-export function mirrorImages(x: ArrayLike<number>, n: number, size: number, out: Float32Array): Float32Array {
-  for (let j = 0; j < n; j++) {
-    for (let r = 0; r < size; r++) {
-      const row = (j * size + r) * size;
-      for (let c = 0; c < size; c++) out[row + size - 1 - c] = x[row + c];
-    }
-  }
-  return out;
 }
 
 /**

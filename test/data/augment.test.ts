@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/rng.js';
-import { Augmenter, IDENTITY_PARAMS, tenCrop } from '../../src/data/augment.js';
+import { Augmenter, IDENTITY_PARAMS, mirrorImages, tenCrop } from '../../src/data/augment.js';
 import { fromInput, INPUT_LUT, toInput } from '../../src/data/normalize.js';
 import { patternPixels } from './fixtures.js';
 
@@ -110,4 +110,9 @@ test('augmentation throughput', () => {
   const perSec = n / ((performance.now() - t0) / 1000);
   console.log(`# Augmenter.apply: ${Math.round(perSec)} images/s (48x48, one core)`);
   assert.ok(perSec > 2000, `augmentation too slow: ${perSec} images/s`);
+});
+
+test('mirrorImages: each square image flipped left to right, hand-worked', () => {
+  const x = Float32Array.from([1, 2, 3, 4, /* image 2 */ 5, 6, 7, 8]);
+  assert.deepEqual(Array.from(mirrorImages(x, 2, 2, new Float32Array(8))), [2, 1, 4, 3, 6, 5, 8, 7]);
 });

@@ -54,10 +54,25 @@ test('predictDataset with ten-crop averages the logits of the 10 crops', () => {
   }
 });
 
+test('predictDataset with flip averages the logits of each image and its mirror image', () => {
+  const ds = dataset(3), calls: number[] = [];
+  const logits = predictDataset(fake(calls), ds, { tta: 'flip', batch: 2 });
+  assert.deepEqual(calls, [4, 2]);
+  for (let i = 0; i < 3; i++) {
+    const img = ds.images.subarray(i * S * S, (i + 1) * S * S);
+    let s = 0;
+    for (let j = 0; j < S * S; j++) s += INPUT_LUT[img[j]];
+    // the mean is the same for both views; the first pixel of the mirror is the first row's last pixel
+    assert.ok(Math.abs(logits[i * 2] - s / (S * S)) < 1e-5, `image ${i}: ${logits[i * 2]} vs ${s / (S * S)}`);
+    const first = (INPUT_LUT[img[0]] + INPUT_LUT[img[S - 1]]) / 2;
+    assert.ok(Math.abs(logits[i * 2 + 1] - first) < 1e-6, `image ${i}: ${logits[i * 2 + 1]} vs ${first}`);
+  }
+});
+
 test('predictDataset checks its inputs and the model output', () => {
   const ds = dataset(2);
   assert.throws(() => predictDataset(fake([]), ds, { indices: [2] }), /index 2/);
-  assert.throws(() => predictDataset(fake([]), ds, { tta: 'flip' as never }), /unknown tta/);
+  assert.throws(() => predictDataset(fake([]), ds, { tta: 'mirror' as never }), /unknown tta 'mirror' \(expected none, flip, tencrop\)/);
   assert.throws(() => predictDataset({ predict: () => new Float32Array(3) }, ds, { batch: 2 }), /returned 3 values for 2 inputs/);
   assert.equal(predictDataset(fake([]), ds, { indices: [] }).length, 0);
 });

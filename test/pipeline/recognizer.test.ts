@@ -48,6 +48,36 @@ test('pipeline: the onnx and engine classifiers give the same probabilities', as
   for (const threads of [0, 1.5, -1]) await assert.rejects(createClassifier({ model, threads }), /threads must be a positive integer, got/);
 });
 
+test('pipeline: flip TTA gives softmax of each face\'s and its mirror\'s logits averaged, on both runtimes, in batches', async (t) => {
+  const { dir, cleanup } = await tempDir('clf-flip');
+  t.after(cleanup);
+  const model = join(dir, 'm.safetensors');
+  await saveTinyModel(model, 7, { temperature: '1.3' });
+  const n = 70, px = 48 * 48, K = 7; // 70 faces: more than one batch of 32 faces and their mirrors
+  const faces = new Uint8Array(n * px).map((_, i) => (i * 31 + (i >> 7) * 17) % 251);
+  const mirrored = new Uint8Array(n * px);
+  for (let r = 0; r < n * 48; r++) for (let c = 0; c < 48; c++) mirrored[r * 48 + 47 - c] = faces[r * 48 + c];
+  const plain = await createClassifier({ model, backend: 'engine' });
+  const p = await plain.classify(faces, n), pm = await plain.classify(mirrored, n);
+  await plain.close();
+  for (const backend of ['onnx', 'engine'] as const) {
+    const flip = await createClassifier({ model, backend, tta: 'flip' });
+    assert.equal(flip.tta, 'flip');
+    const q = await flip.classify(faces, n), qm = await flip.classify(mirrored, n);
+    await flip.close();
+    for (let j = 0; j < n; j++) {
+      // log p = z / T - const, so softmax of the averaged log-probabilities is softmax of the averaged logits / T
+      const l = Array.from({ length: K }, (_, k) => (Math.log(p[j * K + k]) + Math.log(pm[j * K + k])) / 2);
+      const m = Math.max(...l), e = l.map((v) => Math.exp(v - m)), z = e.reduce((a, b) => a + b, 0);
+      for (let k = 0; k < K; k++) {
+        assert.ok(Math.abs(q[j * K + k] - e[k] / z) < 1e-5, `${backend} face ${j} class ${k}: ${q[j * K + k]} vs ${e[k] / z}`);
+        assert.ok(Math.abs(q[j * K + k] - qm[j * K + k]) < 1e-5, `${backend} face ${j}: a face and its mirror differ`);
+      }
+    }
+  }
+  await assert.rejects(createClassifier({ model, tta: 'tencrop' as never }), /tta must be one of none, flip, got 'tencrop'/);
+});
+
 test('pipeline: real photos: one face in happy.jpg, six in bbt4.jpg, probabilities sum to 1', { skip: shared ? false : 'needs ../shared/media/photos' }, async (t) => {
   const { dir, cleanup } = await tempDir('real');
   t.after(cleanup);

@@ -135,6 +135,7 @@ test('/openapi.json is an OpenAPI 3 document with every route; /docs and /v1/mod
   assert.equal(mo.model.name, 'tiny-test');
   assert.equal(mo.model.labels.length, 7);
   assert.equal(mo.model.temperature, 1.5);
+  assert.equal(mo.model.tta, 'none');
   assert.equal(mo.video, false);
 });
 

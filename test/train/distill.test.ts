@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Trainer, type TrainConfig } from '../../src/train/trainer.js';
-import { BatchTeacher, blendTeacher, mirrorImages, mixTargets, teacherProbabilities } from '../../src/train/distill.js';
+import { BatchTeacher, blendTeacher, mixTargets, teacherProbabilities } from '../../src/train/distill.js';
 import { INPUT_LUT } from '../../src/data/normalize.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { shapesDataset, SHAPE_CLASSES } from '../helpers/shapes.js';
@@ -71,11 +71,6 @@ test('distillation settings are checked before training', () => {
   assert.throws(() => new Trainer({ ...config, distill: { teachers: ['x'], weight: 0.5, temperature: 0 } }, { ds }, undefined, tmpdir()), /temperature must be > 0/);
   // a config file written by hand (or by an older version) with a misspelt mode is refused, not read as 'clean'
   assert.throws(() => new Trainer({ ...config, distill: { teachers: ['x'], weight: 0.5, temperature: 1, views: 'online' as 'clean' } }, { ds }, undefined, tmpdir()), /views must be one of 'clean', 'augmented', 'augmented-mirror', got 'online'/);
-});
-
-test('mirrorImages: each square image flipped left to right, hand-worked', () => {
-  const x = Float32Array.from([1, 2, 3, 4, /* image 2 */ 5, 6, 7, 8]);
-  assert.deepEqual(Array.from(mirrorImages(x, 2, 2, new Float32Array(8))), [2, 1, 4, 3, 6, 5, 8, 7]);
 });
 
 test('blendTeacher: (1 - weight) * the targets already there + weight * teacher, in place', () => {

@@ -7,7 +7,8 @@ import type { Dataset } from '../../data/dataset.js';
 import { loadDatasetCached } from '../../data/cache.js';
 import { DATASET_FORMATS, loadDataset, type DatasetFormat, type LoadDatasetOptions } from '../../data/readers/index.js';
 import { crossValidate, type CvResult, type TrainedModel } from '../../eval/cv.js';
-import { processIo, progressLine, UsageError, type CliIo } from './eval.js';
+import type { Tta } from '../../eval/predict.js';
+import { parseTta, processIo, progressLine, UsageError, type CliIo } from './eval.js';
 
 /** Settings from the command line that the training function should honour. */
 export interface CvTrainSettings {
@@ -34,7 +35,7 @@ Options:
   --epochs <n>             training epochs per fold
   --seed <n>               seed for the folds and the training (default 0)
   --threads <n>            compute threads
-  --tta <none|tencrop>     test-time augmentation when scoring (default none)
+  --tta <none|flip|tencrop>  test-time augmentation when scoring (default none)
   --keep-contempt          ckplus: keep contempt as an 8th class
   --custom-classes         folder: class folders need not be expressions: each is a class
   --cache-dir <dir>        cache the decoded dataset here
@@ -108,7 +109,7 @@ export async function cvCommand(argv: string[], train: CvCommandTrain, io: CliIo
   }
   if (values.help) { io.stdout(CV_USAGE); return 0; }
 
-  let folds: number, epochs: number | undefined, seed: number, threads: number | undefined, tta: 'none' | 'tencrop';
+  let folds: number, epochs: number | undefined, seed: number, threads: number | undefined, tta: Tta;
   try {
     const missing = (['data', 'format'] as const).filter((k) => !values[k]);
     if (missing.length) throw new UsageError(`missing ${missing.map((k) => `--${k}`).join(', ')}`);
@@ -117,8 +118,7 @@ export async function cvCommand(argv: string[], train: CvCommandTrain, io: CliIo
     epochs = int('epochs', values.epochs, 1);
     seed = int('seed', values.seed, 0) ?? 0;
     threads = int('threads', values.threads, 1);
-    tta = (values.tta ?? 'none') as 'none' | 'tencrop';
-    if (tta !== 'none' && tta !== 'tencrop') throw new UsageError(`unknown --tta '${values.tta}' (expected none or tencrop)`);
+    tta = parseTta(values.tta);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.stderr(`ferkit cv: ${e.message}\n\n${CV_USAGE}`);

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { DATASET_FORMATS, type DatasetFormat } from '../../data/readers/index.js';
 import { writeFileAtomic } from '../../engine/node/files.js';
 import { evaluateEnsemble, evaluateModel } from '../../eval/evaluate.js';
+import { isTta, TTAS, type Tta } from '../../eval/predict.js';
 import { renderReportHtml } from '../../eval/report.js';
 import type { EvalResult } from '../../eval/types.js';
 import { resolveModelPath } from '../../model/registry.js';
@@ -35,7 +36,8 @@ Options:
   --data <path>         dataset folder (the CSV file for fer2013-csv)
   --format <format>     ${DATASET_FORMATS.join(', ')}
   --split <name>        fer2013: split folder (e.g. test); fer2013-csv: Usage (PublicTest, PrivateTest)
-  --tta <none|tencrop>  test-time augmentation (default none)
+  --tta <none|flip|tencrop>  test-time augmentation (default none): flip averages each face and its
+                        mirror image (2x the work), tencrop 5 crops and their mirrors (10x)
   --threads <n>         compute threads (default: all cores)
   --cache-dir <dir>     cache the decoded dataset here
   --report <file.html>  write an HTML report (tables, confusion matrix, reliability diagram)
@@ -57,6 +59,13 @@ export function modelList(value: string, flag: string): string[] {
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new UsageError(`--${flag} lists '${twice}' twice`);
   return names;
+}
+
+/** --tta's value (default none), or a UsageError listing the accepted ones. */
+export function parseTta(value: string | undefined): Tta {
+  const tta = value ?? 'none';
+  if (!isTta(tta)) throw new UsageError(`unknown --tta '${value}' (expected one of ${TTAS.join(', ')})`);
+  return tta;
 }
 
 const fmtPct = (v: number) => `${(v * 100).toFixed(2)}%`;
@@ -133,15 +142,14 @@ export async function evalCommand(argv: string[], io: CliIo = processIo()): Prom
   }
   if (values.help) { io.stdout(EVAL_USAGE); return 0; }
 
-  let threads: number | undefined, format: DatasetFormat, tta: 'none' | 'tencrop', names: string[];
+  let threads: number | undefined, format: DatasetFormat, tta: Tta, names: string[];
   try {
     const missing = (['model', 'data', 'format'] as const).filter((k) => !values[k]);
     if (missing.length) throw new UsageError(`missing ${missing.map((k) => `--${k}`).join(', ')}`);
     names = modelList(values.model!, 'model');
     if (!(DATASET_FORMATS as readonly string[]).includes(values.format!)) throw new UsageError(`unknown --format '${values.format}' (expected one of ${DATASET_FORMATS.join(', ')})`);
     format = values.format as DatasetFormat;
-    tta = (values.tta ?? 'none') as 'none' | 'tencrop';
-    if (tta !== 'none' && tta !== 'tencrop') throw new UsageError(`unknown --tta '${values.tta}' (expected none or tencrop)`);
+    tta = parseTta(values.tta);
     threads = parseThreads(values.threads);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;

@@ -4,13 +4,17 @@
  */
 import { parseArgs } from 'node:util';
 import { startServer, DEFAULT_LIMITS, type ServerLimits } from '../../server/index.js';
+import { CLASSIFIER_TTAS, type ClassifierTta } from '../../pipeline/classifier.js';
 
-const USAGE = `Usage: ferkit serve [--port 8080] [--host 127.0.0.1] [--model tiny|PATH] [--json]
+const USAGE = `Usage: ferkit serve [--port 8080] [--host 127.0.0.1] [--model tiny|PATH] [--tta none|flip] [--json]
                    [--max-upload-mb 10] [--max-video-mb 100] [--max-concurrent 4] [--max-queue 16]
 
   --port            TCP port (0 picks a free one; default 8080)
   --host            interface to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for the network)
   --model           bundled model name or .safetensors file (default tiny)
+  --tta             flip: classify each face and its mirror image, logits averaged (more accurate, twice
+                    the classifier's time; default none); for the API and the page's photo and video
+                    uploads, not its webcam view, which classifies in the browser
   --json            log JSON lines (one per request) instead of a short human log
   --max-upload-mb   largest image upload, MiB (default 10)
   --max-video-mb    largest video upload, MiB (default 100)
@@ -32,13 +36,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
   try {
     const p = parseArgs({ args: argv, strict: true, allowPositionals: false, options: {
       port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' }, model: { type: 'string', default: 'tiny' },
-      json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+      tta: { type: 'string', default: 'none' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
       'max-upload-mb': { type: 'string' }, 'max-video-mb': { type: 'string' }, 'max-concurrent': { type: 'string' }, 'max-queue': { type: 'string' },
     } });
     a = p.values;
     if (a.help) { process.stdout.write(USAGE); return 0; }
     port = num(a.port, 'port', 0, 65535)!;
     if (!a.host) throw new Error('--host must not be empty');
+    if (!(CLASSIFIER_TTAS as readonly string[]).includes(a.tta!)) throw new Error(`--tta must be ${CLASSIFIER_TTAS.join(' or ')}, got '${a.tta}'`);
     const mb = (v: number | undefined) => (v === undefined ? undefined : Math.round(v * 1024 * 1024));
     limits = {
       maxUploadBytes: mb(num(a['max-upload-mb'], 'max-upload-mb', 0.01, 1024, false)),
@@ -53,7 +58,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
 
   let server;
   try {
-    server = await startServer({ model: a.model, host: a.host, port, limits, logger: a.json });
+    server = await startServer({ model: a.model, tta: a.tta as ClassifierTta, host: a.host, port, limits, logger: a.json });
   } catch (err: any) {
     const msg = String(err?.message ?? err);
     const hint = err?.code === 'EADDRINUSE' ? ` (port ${port} is taken: pass --port with another one, or --port 0)`

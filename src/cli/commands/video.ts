@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { extname } from 'node:path';
 import { createRecognizer, type Recognizer } from '../../pipeline/recognizer.js';
+import { CLASSIFIER_TTAS, type ClassifierTta } from '../../pipeline/classifier.js';
 import { analyzeVideo, type FrameResult, type VideoAnalysis } from '../../pipeline/video.js';
 import { probeVideo } from '../../pipeline/video-decode.js';
 import { TIMELINE_EXTENSIONS, writeTimeline } from '../../pipeline/timeline.js';
@@ -16,6 +17,8 @@ export const VIDEO_USAGE = `Usage: ferkit video <file> [options]
 
   --model <name|path>      expression model (default tiny)
   --backend onnx|engine    classifier runtime (default onnx)
+  --tta none|flip          flip: classify each face and its mirror image, logits averaged (more accurate,
+                           twice the classifier's time; default none)
   --detector auto|front|back   BlazeFace model (default auto; front: faster, for close-ups)
   --full-detect-seconds <s>    with --detector auto: seconds between full detections (front and back
                            models, default 1); in between only the front model runs while every face is
@@ -69,7 +72,7 @@ export async function videoCommand(argv: string[], io: VideoCliIo = processIo())
   let fps: number | undefined, detectEvery: number | undefined, smooth: number | undefined, fullDetectSeconds: number | undefined;
   try {
     const p = parseArgs({ args: argv, strict: true, allowPositionals: true, options: {
-      model: { type: 'string', default: 'tiny' }, backend: { type: 'string' }, detector: { type: 'string', default: 'auto' },
+      model: { type: 'string', default: 'tiny' }, backend: { type: 'string' }, tta: { type: 'string', default: 'none' }, detector: { type: 'string', default: 'auto' },
       fps: { type: 'string' }, 'detect-every': { type: 'string' }, 'full-detect-seconds': { type: 'string' }, smooth: { type: 'string' },
       json: { type: 'boolean', default: false }, csv: { type: 'boolean', default: false },
       annotate: { type: 'string' }, timeline: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } });
@@ -79,6 +82,7 @@ export async function videoCommand(argv: string[], io: VideoCliIo = processIo())
     file = p.positionals[0];
     if (a.json && a.csv) throw new Error('--json and --csv are exclusive');
     if (a.backend && a.backend !== 'onnx' && a.backend !== 'engine') throw new Error('--backend must be onnx or engine');
+    if (!(CLASSIFIER_TTAS as readonly string[]).includes(a.tta!)) throw new Error(`--tta must be ${CLASSIFIER_TTAS.join(' or ')}, got '${a.tta}'`);
     if (!['auto', 'front', 'back'].includes(a.detector!)) throw new Error(`--detector must be auto, front or back, got '${a.detector}'`);
     fps = positiveNumber('--fps', a.fps);
     detectEvery = positiveNumber('--detect-every', a['detect-every'], true);
@@ -102,7 +106,7 @@ export async function videoCommand(argv: string[], io: VideoCliIo = processIo())
   process.stdout.on('error', onStdoutError);
   try {
     const info = await probeVideo(file); // fails fast (missing file, no video stream) before loading models
-    fer = await createRecognizer({ model: a.model, backend: a.backend as 'onnx' | 'engine' | undefined, detector: { model: a.detector as 'auto' | 'front' | 'back' } });
+    fer = await createRecognizer({ model: a.model, backend: a.backend as 'onnx' | 'engine' | undefined, tta: a.tta as ClassifierTta, detector: { model: a.detector as 'auto' | 'front' | 'back' } });
     const labels = fer.labels;
     if (a.annotate) encoder = await createVideoEncoder(a.annotate, { width: info.width, height: info.height, fps: fps ?? (info.fps > 0 ? info.fps : 25) });
     const sprites = new LabelSprites(Math.max(12, Math.round(Math.max(info.width, info.height) / 45)));
