@@ -27,7 +27,7 @@ test('eval: missing --model / --data, bad --format, --tta and --threads exit 2 w
     [['--model', 'm', '--format', 'folder'], /missing --data/],
     [[], /missing --model, --data, --format/],
     [['--model', 'm', '--data', 'd', '--format', 'png'], /unknown --format 'png' \(expected one of fer2013, fer2013-csv, ckplus, jaffe, folder\)/],
-    [['--model', 'm', '--data', 'd', '--format', 'folder', '--tta', 'flip'], /unknown --tta 'flip'/],
+    [['--model', 'm', '--data', 'd', '--format', 'folder', '--tta', 'mirror'], /unknown --tta 'mirror' \(expected one of none, flip, tencrop\)/],
     [['--model', 'm', '--data', 'd', '--format', 'folder', '--threads', '0'], /--threads must be a positive integer/],
     [['--model', 'm', '--data', 'd', '--format', 'folder', 'extra'], /Unexpected argument 'extra'/],
     [['--model', 'a,,b', '--data', 'd', '--format', 'folder'], /--model 'a,,b' has an empty name in its list/],
