@@ -18,6 +18,12 @@ const USAGE = `Usage: ferkit predict <image|folder>... [--model tiny] [--backend
   --tta flip   classify each face and its mirror image, logits averaged: more accurate, twice the
                classifier's time (default none)
 `;
+/** --tta's value for the recognition pipeline (predict, video, serve), or an Error naming the accepted ones. */
+export function parseClassifierTta(value: string): ClassifierTta {
+  if (!(CLASSIFIER_TTAS as readonly string[]).includes(value)) throw new Error(`--tta must be ${CLASSIFIER_TTAS.join(' or ')}, got '${value}'`);
+  return value as ClassifierTta;
+}
+
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif']);
 
 function expand(paths: string[]): string[] {
@@ -50,7 +56,7 @@ export function annotationSvg(width: number, height: number, faces: FaceResult[]
 }
 
 export async function predictCommand(argv: string[]): Promise<number> {
-  let a, files: string[];
+  let a, files: string[], tta: ClassifierTta;
   try {
     const p = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { model: { type: 'string', default: 'tiny' },
       backend: { type: 'string' }, tta: { type: 'string', default: 'none' }, annotate: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } } });
@@ -58,14 +64,14 @@ export async function predictCommand(argv: string[]): Promise<number> {
     if (a.help) { process.stdout.write(USAGE); return 0; }
     if (!p.positionals.length) throw new Error('give at least one image or folder');
     if (a.backend && a.backend !== 'onnx' && a.backend !== 'engine') throw new Error('--backend must be onnx or engine');
-    if (!(CLASSIFIER_TTAS as readonly string[]).includes(a.tta!)) throw new Error(`--tta must be ${CLASSIFIER_TTAS.join(' or ')}, got '${a.tta}'`);
+    tta = parseClassifierTta(a.tta!);
     files = expand(p.positionals);
     if (!files.length) throw new Error(`no images found in ${p.positionals.join(', ')}`);
   } catch (err: any) {
     console.error(`ferkit predict: ${err.message}\n\n${USAGE}`);
     return 2;
   }
-  const fer = await createRecognizer({ model: a.model, backend: a.backend as 'onnx' | 'engine' | undefined, tta: a.tta as ClassifierTta });
+  const fer = await createRecognizer({ model: a.model, backend: a.backend as 'onnx' | 'engine' | undefined, tta });
   const results: { file: string; faces?: FaceResult[]; error?: string; width?: number; height?: number }[] = [];
   let failed = 0;
   try {

@@ -4,7 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { startServer, DEFAULT_LIMITS, type ServerLimits } from '../../server/index.js';
-import { CLASSIFIER_TTAS, type ClassifierTta } from '../../pipeline/classifier.js';
+import type { ClassifierTta } from '../../pipeline/classifier.js';
+import { parseClassifierTta } from './predict.js';
 
 const USAGE = `Usage: ferkit serve [--port 8080] [--host 127.0.0.1] [--model tiny|PATH] [--tta none|flip] [--json]
                    [--max-upload-mb 10] [--max-video-mb 100] [--max-concurrent 4] [--max-queue 16]
@@ -32,7 +33,7 @@ function num(v: string | undefined, name: string, min: number, max: number, inte
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {
-  let a, port: number, limits: ServerLimits;
+  let a, port: number, limits: ServerLimits, tta: ClassifierTta;
   try {
     const p = parseArgs({ args: argv, strict: true, allowPositionals: false, options: {
       port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' }, model: { type: 'string', default: 'tiny' },
@@ -43,7 +44,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     if (a.help) { process.stdout.write(USAGE); return 0; }
     port = num(a.port, 'port', 0, 65535)!;
     if (!a.host) throw new Error('--host must not be empty');
-    if (!(CLASSIFIER_TTAS as readonly string[]).includes(a.tta!)) throw new Error(`--tta must be ${CLASSIFIER_TTAS.join(' or ')}, got '${a.tta}'`);
+    tta = parseClassifierTta(a.tta!);
     const mb = (v: number | undefined) => (v === undefined ? undefined : Math.round(v * 1024 * 1024));
     limits = {
       maxUploadBytes: mb(num(a['max-upload-mb'], 'max-upload-mb', 0.01, 1024, false)),
@@ -58,7 +59,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
 
   let server;
   try {
-    server = await startServer({ model: a.model, tta: a.tta as ClassifierTta, host: a.host, port, limits, logger: a.json });
+    server = await startServer({ model: a.model, tta, host: a.host, port, limits, logger: a.json });
   } catch (err: any) {
     const msg = String(err?.message ?? err);
     const hint = err?.code === 'EADDRINUSE' ? ` (port ${port} is taken: pass --port with another one, or --port 0)`

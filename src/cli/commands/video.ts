@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import { extname } from 'node:path';
 import { createRecognizer, type Recognizer } from '../../pipeline/recognizer.js';
-import { CLASSIFIER_TTAS, type ClassifierTta } from '../../pipeline/classifier.js';
+import type { ClassifierTta } from '../../pipeline/classifier.js';
+import { parseClassifierTta } from './predict.js';
 import { analyzeVideo, type FrameResult, type VideoAnalysis } from '../../pipeline/video.js';
 import { probeVideo } from '../../pipeline/video-decode.js';
 import { TIMELINE_EXTENSIONS, writeTimeline } from '../../pipeline/timeline.js';
@@ -68,7 +69,7 @@ function summary(v: VideoAnalysis): string {
 }
 
 export async function videoCommand(argv: string[], io: VideoCliIo = processIo()): Promise<number> {
-  let a, file: string;
+  let a, file: string, tta: ClassifierTta;
   let fps: number | undefined, detectEvery: number | undefined, smooth: number | undefined, fullDetectSeconds: number | undefined;
   try {
     const p = parseArgs({ args: argv, strict: true, allowPositionals: true, options: {
@@ -82,7 +83,7 @@ export async function videoCommand(argv: string[], io: VideoCliIo = processIo())
     file = p.positionals[0];
     if (a.json && a.csv) throw new Error('--json and --csv are exclusive');
     if (a.backend && a.backend !== 'onnx' && a.backend !== 'engine') throw new Error('--backend must be onnx or engine');
-    if (!(CLASSIFIER_TTAS as readonly string[]).includes(a.tta!)) throw new Error(`--tta must be ${CLASSIFIER_TTAS.join(' or ')}, got '${a.tta}'`);
+    tta = parseClassifierTta(a.tta!);
     if (!['auto', 'front', 'back'].includes(a.detector!)) throw new Error(`--detector must be auto, front or back, got '${a.detector}'`);
     fps = positiveNumber('--fps', a.fps);
     detectEvery = positiveNumber('--detect-every', a['detect-every'], true);
@@ -106,7 +107,7 @@ export async function videoCommand(argv: string[], io: VideoCliIo = processIo())
   process.stdout.on('error', onStdoutError);
   try {
     const info = await probeVideo(file); // fails fast (missing file, no video stream) before loading models
-    fer = await createRecognizer({ model: a.model, backend: a.backend as 'onnx' | 'engine' | undefined, tta: a.tta as ClassifierTta, detector: { model: a.detector as 'auto' | 'front' | 'back' } });
+    fer = await createRecognizer({ model: a.model, backend: a.backend as 'onnx' | 'engine' | undefined, tta, detector: { model: a.detector as 'auto' | 'front' | 'back' } });
     const labels = fer.labels;
     if (a.annotate) encoder = await createVideoEncoder(a.annotate, { width: info.width, height: info.height, fps: fps ?? (info.fps > 0 ? info.fps : 25) });
     const sprites = new LabelSprites(Math.max(12, Math.round(Math.max(info.width, info.height) / 45)));
