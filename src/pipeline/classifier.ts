@@ -10,11 +10,13 @@ import { loadModel, spawnNodeWorker } from '../engine/node/index.js';
 import { resolveModelPath } from '../model/registry.js';
 import { INPUT_LUT } from '../data/normalize.js';
 import { mirrorImages } from '../data/augment.js';
+import { TTA_VIEWS, type Tta } from '../eval/predict.js';
 import { FER_LABELS } from '../data/labels.js';
 
 export type ClassifierBackend = 'engine' | 'onnx';
-/** Test-time augmentation per face: none, or the face and its mirror image (twice the classifier's work). */
-export type ClassifierTta = 'none' | 'flip';
+/** Test-time augmentation per face: none, or the face and its mirror image (twice the classifier's work);
+ * eval's ten-crop is left out, at 10x the work per face. */
+export type ClassifierTta = Exclude<Tta, 'tencrop'>;
 export const CLASSIFIER_TTAS: readonly ClassifierTta[] = ['none', 'flip'];
 
 export interface Classifier {
@@ -48,7 +50,7 @@ export async function createClassifier(o: ClassifierOptions = {}): Promise<Class
   }
   const tta = o.tta ?? 'none';
   if (!CLASSIFIER_TTAS.includes(tta)) throw new RangeError(`createClassifier: tta must be one of ${CLASSIFIER_TTAS.join(', ')}, got '${tta}'`);
-  const views = tta === 'flip' ? 2 : 1;
+  const views = TTA_VIEWS[tta];
   const path = resolveModelPath(o.model ?? 'tiny');
   const m = loadModel(path);
   const shapes = inferShapes(m.graph);
@@ -75,11 +77,11 @@ export async function createClassifier(o: ClassifierOptions = {}): Promise<Class
   /** n faces into the input buffer, followed by their n mirror images with flip */
   const normalize = (faces: Uint8Array, from: number, n: number) => {
     for (let i = 0; i < n * px; i++) input[i] = INPUT_LUT[faces[from * px + i]];
-    if (views === 2) mirrorImages(input.subarray(0, n * px), n, size, input.subarray(n * px, 2 * n * px));
+    if (tta === 'flip') mirrorImages(input.subarray(0, n * px), n, size, input.subarray(n * px, 2 * n * px));
   };
   /** the n faces' logits, averaged with their mirror images' (the second half of `logits`) with flip */
   const merge = (logits: Float32Array, n: number) => {
-    if (views === 1) return logits;
+    if (tta === 'none') return logits;
     const out = new Float32Array(n * K);
     for (let i = 0; i < n * K; i++) out[i] = (logits[i] + logits[n * K + i]) / 2;
     return out;
