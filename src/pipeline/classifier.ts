@@ -8,16 +8,11 @@ import * as ort from 'onnxruntime-node';
 import { createInferenceSession, exportOnnx, inferShapes, type Session } from '../engine/index.js';
 import { loadModel, spawnNodeWorker } from '../engine/node/index.js';
 import { resolveModelPath } from '../model/registry.js';
-import { INPUT_LUT } from '../data/normalize.js';
-import { mirrorImages } from '../data/augment.js';
-import { TTA_VIEWS, type Tta } from '../eval/predict.js';
 import { FER_LABELS } from '../data/labels.js';
+import { calibratedSoftmax, CLASSIFIER_TTAS, fillFaceViews, mergeFaceViews, viewsOf, type ClassifierTta } from './face-views.js';
 
+export { CLASSIFIER_TTAS, type ClassifierTta };
 export type ClassifierBackend = 'engine' | 'onnx';
-/** Test-time augmentation per face: none, or the face and its mirror image (twice the classifier's work);
- * eval's ten-crop is left out, at 10x the work per face. */
-export type ClassifierTta = Exclude<Tta, 'tencrop'>;
-export const CLASSIFIER_TTAS: readonly ClassifierTta[] = ['none', 'flip'];
 
 export interface Classifier {
   readonly labels: string[];
@@ -50,7 +45,7 @@ export async function createClassifier(o: ClassifierOptions = {}): Promise<Class
   }
   const tta = o.tta ?? 'none';
   if (!CLASSIFIER_TTAS.includes(tta)) throw new RangeError(`createClassifier: tta must be one of ${CLASSIFIER_TTAS.join(', ')}, got '${tta}'`);
-  const views = TTA_VIEWS[tta];
+  const views = viewsOf(tta);
   const path = resolveModelPath(o.model ?? 'tiny');
   const m = loadModel(path);
   const shapes = inferShapes(m.graph);
@@ -63,29 +58,6 @@ export async function createClassifier(o: ClassifierOptions = {}): Promise<Class
   const backend = o.backend ?? 'onnx';
   const px = size * size;
   const input = new Float32Array(MAX_BATCH * px);
-  const toProbs = (logits: Float32Array, n: number) => {
-    const out = new Float32Array(n * K);
-    for (let j = 0; j < n; j++) {
-      let max = -Infinity;
-      for (let k = 0; k < K; k++) max = Math.max(max, logits[j * K + k] / temperature);
-      let z = 0;
-      for (let k = 0; k < K; k++) z += out[j * K + k] = Math.exp(logits[j * K + k] / temperature - max);
-      for (let k = 0; k < K; k++) out[j * K + k] /= z;
-    }
-    return out;
-  };
-  /** n faces into the input buffer, followed by their n mirror images with flip */
-  const normalize = (faces: Uint8Array, from: number, n: number) => {
-    for (let i = 0; i < n * px; i++) input[i] = INPUT_LUT[faces[from * px + i]];
-    if (tta === 'flip') mirrorImages(input.subarray(0, n * px), n, size, input.subarray(n * px, 2 * n * px));
-  };
-  /** the n faces' logits, averaged with their mirror images' (the second half of `logits`) with flip */
-  const merge = (logits: Float32Array, n: number) => {
-    if (tta === 'none') return logits;
-    const out = new Float32Array(n * K);
-    for (let i = 0; i < n * K; i++) out[i] = (logits[i] + logits[n * K + i]) / 2;
-    return out;
-  };
   const check = (faces: Uint8Array, count: number) => {
     if (!(Number.isInteger(count) && count >= 0)) throw new RangeError(`classify: count must be a non-negative integer, got ${count}`);
     if (faces.length < count * px) throw new RangeError(`classify: ${count} faces of ${size}x${size} need ${count * px} bytes, got ${faces.length}`);
@@ -98,8 +70,8 @@ export async function createClassifier(o: ClassifierOptions = {}): Promise<Class
     const step = MAX_BATCH / views;
     for (let done = 0; done < count; done += step) {
       const n = Math.min(step, count - done);
-      normalize(faces, done, n);
-      probs.set(toProbs(merge(await logitsOf(n * views), n), n), done * K);
+      const inputs = fillFaceViews(faces, done, n, size, tta, input);
+      probs.set(calibratedSoftmax(mergeFaceViews(await logitsOf(inputs), n, K, tta), n, K, temperature), done * K);
     }
     return probs;
   };
@@ -114,7 +86,7 @@ export async function createClassifier(o: ClassifierOptions = {}): Promise<Class
   return {
     labels, size, temperature, backend, tta,
     // a view, not a copy, of the staging buffer; and only `logits` is fetched, so onnxruntime skips the
-    // exported softmax head (the temperature is applied here, in toProbs)
+    // exported softmax head (the temperature is applied here, in calibratedSoftmax)
     classify: batched(async (n) => (await sess.run({ input: new ort.Tensor('float32', input.subarray(0, n * px), [n, 1, size, size]) }, ['logits'])).logits.data as Float32Array),
     close: async () => { await sess.release(); },
   };

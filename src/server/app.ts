@@ -58,7 +58,7 @@ export interface ServerOptions {
   /** bundled model name or model file path (default 'tiny') */
   model?: string;
   /** 'flip': classify each face and its mirror image, logits averaged (more accurate, twice the classifier
-   * time; default 'none'); not used with `recognizer` */
+   * time; default 'none'); not used with `recognizer`. The web page's in-browser webcam view follows it too */
   tta?: ClassifierTta;
   host?: string;
   port?: number;

@@ -3,7 +3,9 @@
  * pure-TypeScript BlazeFace decoding, NMS, letterboxing and alignment as the Node pipeline
  * (src/face/{anchors,decode,nms,preprocess,align}.ts), with the models fetched from this server:
  * /models/blazeface-{front,back}.onnx and /models/classifier.onnx (exported from the served model file).
- * No pixel leaves the page.
+ * Faces are classified as the server's classifier does (src/pipeline/face-views.ts): its test-time
+ * augmentation (`ferkit serve --tta flip`: each face and its mirror image) and its calibrated temperature,
+ * both read from /v1/models. No pixel leaves the page.
  */
 import * as ort from 'onnxruntime-web/wasm';
 import { anchorsFor, BACK_ANCHORS, FRONT_ANCHORS, type AnchorSpec } from '../face/anchors.js';
@@ -14,6 +16,7 @@ import { fillInputTensor } from '../face/preprocess.js';
 import { alignFace } from '../face/align.js';
 import type { FaceBox, RgbImage } from '../face/types.js';
 import { AdaptiveDetectionPolicy } from '../pipeline/adaptive-detection.js';
+import { calibratedSoftmax, fillFaceViews, mergeFaceViews, viewsOf, type ClassifierTta } from '../pipeline/face-views.js';
 
 export interface BrowserFace {
   box: { x: number; y: number; width: number; height: number };
@@ -30,17 +33,24 @@ const CROP = 48;
 /** Live video: milliseconds between full detections (the policy's frame clock is the frame time in ms). */
 const LIVE_FULL_DETECT_MS = 1000;
 
-export interface EngineInfo { threads: number; crossOriginIsolated: boolean }
+export interface EngineInfo { threads: number; crossOriginIsolated: boolean; tta: ClassifierTta }
+
+/** How faces are classified: as /v1/models reports the server's classifier (defaults: no TTA, temperature 1). */
+export interface ClassifyOptions { tta?: ClassifierTta; temperature?: number }
 
 export class BrowserFer {
   private constructor(
     readonly labels: string[],
     private readonly det: Record<BlazeFaceModel, { session: ort.InferenceSession; anchors: Float32Array; input: Float32Array }>,
     private readonly cls: ort.InferenceSession,
+    private readonly temperature: number,
     readonly info: EngineInfo,
   ) {}
 
-  static async create(labels: string[], base = '/'): Promise<BrowserFer> {
+  static async create(labels: string[], base = '/', o: ClassifyOptions = {}): Promise<BrowserFer> {
+    const tta = o.tta ?? 'none', temperature = o.temperature ?? 1;
+    if (tta !== 'none' && tta !== 'flip') throw new Error(`BrowserFer: tta must be none or flip, got '${tta}'`);
+    if (!(temperature > 0)) throw new Error(`BrowserFer: temperature must be a positive number, got ${temperature}`);
     ort.env.wasm.wasmPaths = new URL('ort/', new URL(base, location.href)).href;
     const threads = globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, Math.floor((navigator.hardwareConcurrency || 2) / 2))) : 1;
     ort.env.wasm.numThreads = threads;
@@ -53,7 +63,8 @@ export class BrowserFer {
     };
     const [front, back, cls] = await Promise.all([load('models/blazeface-front.onnx'), load('models/blazeface-back.onnx'), load('models/classifier.onnx')]);
     const mk = (session: ort.InferenceSession, spec: AnchorSpec) => ({ session, anchors: anchorsFor(spec), input: new Float32Array(spec.inputSize * spec.inputSize * 3) });
-    return new BrowserFer(labels, { front: mk(front, FRONT_ANCHORS), back: mk(back, BACK_ANCHORS) }, cls, { threads, crossOriginIsolated: Boolean(globalThis.crossOriginIsolated) });
+    return new BrowserFer(labels, { front: mk(front, FRONT_ANCHORS), back: mk(back, BACK_ANCHORS) }, cls, temperature,
+      { threads, crossOriginIsolated: Boolean(globalThis.crossOriginIsolated), tta });
   }
 
   /** Live video: scene-adaptive 'auto', as in Node's analyzeVideo (full plan at most once a second while faces are big). */
@@ -75,13 +86,14 @@ export class BrowserFer {
 
   async classify(image: RgbImage, faces: FaceBox[]): Promise<BrowserFace[]> {
     if (!faces.length) return [];
-    const px = CROP * CROP, input = new Float32Array(faces.length * px);
-    faces.forEach((f, i) => {
-      const crop = alignFace(image, f, { size: CROP });
-      for (let j = 0; j < px; j++) input[i * px + j] = (crop[j] / 255 - 0.5) / 0.25;
-    });
-    const out = await this.cls.run({ input: new ort.Tensor('float32', input, [faces.length, 1, CROP, CROP]) });
-    const probs = out.probabilities.data as Float32Array, K = this.labels.length;
+    const px = CROP * CROP, n = faces.length, K = this.labels.length, tta = this.info.tta;
+    const crops = new Uint8Array(n * px);
+    faces.forEach((f, i) => crops.set(alignFace(image, f, { size: CROP }), i * px));
+    const input = new Float32Array(n * viewsOf(tta) * px);
+    const inputs = fillFaceViews(crops, 0, n, CROP, tta, input);
+    // only the raw logits are fetched: views are averaged before the softmax, at the model's temperature
+    const out = await this.cls.run({ input: new ort.Tensor('float32', input, [inputs, 1, CROP, CROP]) }, ['logits']);
+    const probs = calibratedSoftmax(mergeFaceViews(out.logits.data as Float32Array, n, K, tta), n, K, this.temperature);
     return faces.map((f, i) => {
       const p = probs.slice(i * K, (i + 1) * K);
       let best = 0;

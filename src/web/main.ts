@@ -12,7 +12,7 @@ import { drawTimeline, toTracks } from './timeline.js';
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const MAX_SIDE = 640; // frames are analysed at most this large
 
-interface ModelsInfo { model: { name: string; labels: string[] }; video: boolean }
+interface ModelsInfo { model: { name: string; labels: string[]; temperature?: number; tta?: 'none' | 'flip' }; video: boolean }
 let modelsInfo: Promise<ModelsInfo> | undefined;
 const models = (): Promise<ModelsInfo> => (modelsInfo ??= fetch('/v1/models').then((r) => { if (!r.ok) throw new Error(`GET /v1/models: HTTP ${r.status}`); return r.json(); }));
 
@@ -124,17 +124,18 @@ function setupLive(): void {
     }
     try {
       setMessage(msg, 'Loading the models…');
-      engine ??= models().then((m) => BrowserFer.create(m.model.labels));
+      engine ??= models().then((m) => BrowserFer.create(m.model.labels, '/', { tta: m.model.tta, temperature: m.model.temperature }));
       const fer = await engine;
       tracker = new FaceTracker(fer.labels);
       video.srcObject = stream;
       await video.play();
       running = true; frames = 0; fps = 0; lastT = 0;
+      section.dataset.tta = fer.info.tta;
       placeholder.hidden = true;
       button.textContent = 'Stop camera';
       button.classList.add('stop');
       setStatus('running');
-      setMessage(msg, `Running in your browser (WebAssembly, ${fer.info.threads} thread${fer.info.threads > 1 ? 's' : ''}).`);
+      setMessage(msg, `Running in your browser (WebAssembly, ${fer.info.threads} thread${fer.info.threads > 1 ? 's' : ''}${fer.info.tta === 'flip' ? '; flip TTA: each face and its mirror image, as the server classifies' : ''}).`);
       void loop();
     } catch (e) {
       engine = undefined;

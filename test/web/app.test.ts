@@ -36,7 +36,8 @@ before(async () => {
   ({ dir, cleanup } = await tempDir('web'));
   const model = join(dir, 'tiny-web.safetensors');
   await saveTinyModel(model);
-  server = await startServer({ model, port: 0 });
+  // flip TTA, so that the live test runs the browser's two-view path (the page follows the server's setting)
+  server = await startServer({ model, port: 0, tta: 'flip' });
   mkdirSync(ARTIFACTS, { recursive: true });
 });
 after(async () => { await server?.close(); await cleanup?.(); });
@@ -129,6 +130,7 @@ test('live webcam view (clip1.avi as a fake camera) boxes and labels the face in
     }, undefined, { timeout: 90_000 });
     const live = await page.evaluate(() => { const s = document.getElementById('live')!; return { faces: JSON.parse(s.dataset.faces!), fps: Number(s.dataset.fps), frames: Number(s.dataset.frames) }; });
     const labels = (await (await fetch(server.url + '/v1/models')).json()).model.labels as string[];
+    assert.equal(await page.getAttribute('#live', 'data-tta'), 'flip', 'the page classifies as the server is set to: each face and its mirror image');
     assert.equal(live.faces.length, 1, JSON.stringify(live.faces));
     const f = live.faces[0];
     assert.ok(labels.includes(f.label), f.label);
