@@ -13,6 +13,7 @@ import { calibratedSoftmax, CLASSIFIER_TTAS, fillFaceViews, mergeFaceViews, view
 
 export { CLASSIFIER_TTAS, type ClassifierTta };
 export type ClassifierBackend = 'engine' | 'onnx';
+export const CLASSIFIER_BACKENDS: readonly ClassifierBackend[] = ['onnx', 'engine'];
 
 export interface Classifier {
   readonly labels: string[];

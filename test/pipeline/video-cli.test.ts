@@ -28,7 +28,7 @@ test('video cli: usage errors exit 2', async () => {
     [['a.mp4', '--json', '--csv'], /--json and --csv are exclusive/],
     [['a.mp4', '--fps', 'x'], /--fps must be a positive number, got 'x'/],
     [['a.mp4', '--detect-every', '1.5'], /--detect-every must be a positive integer/],
-    [['a.mp4', '--detector', 'side'], /--detector must be auto, front or back/],
+    [['a.mp4', '--detector', 'side'], /--detector must be one of auto, front, back; got 'side'/],
     [['a.mp4', '--full-detect-seconds', '0'], /--full-detect-seconds must be a positive number, got '0'/],
     [['a.mp4', '--full-detect-seconds', 'soon'], /--full-detect-seconds must be a positive number, got 'soon'/],
     [['a.mp4', '--timeline', 't.jpg'], /--timeline: unknown format '.jpg'/],

@@ -19,7 +19,8 @@ import { resolveModelPath } from '../../model/registry.js';
 import { Trainer, DEFAULT_CONFIG } from '../../train/trainer.js';
 import { cvCommand, type CvCommandTrain, type CvTrainSettings } from './cv.js';
 import { augmentFlags, classWeightsFlag, mixupFlag, networkFlags, num } from './train.js';
-import { modelList, UsageError } from './eval.js';
+import { modelList } from './eval.js';
+import { UsageError } from '../flags.js';
 
 /**
  * Trainer flags that `ferkit cv` adds to the driver's own (see `ferkit cv --help`): the network, and the

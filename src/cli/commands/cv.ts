@@ -8,7 +8,8 @@ import { loadDatasetCached } from '../../data/cache.js';
 import { DATASET_FORMATS, loadDataset, type DatasetFormat, type LoadDatasetOptions } from '../../data/readers/index.js';
 import { crossValidate, type CvResult, type TrainedModel } from '../../eval/cv.js';
 import type { Tta } from '../../eval/predict.js';
-import { parseTta, processIo, progressLine, UsageError, type CliIo } from './eval.js';
+import { parseTta, processIo, progressLine, type CliIo } from './eval.js';
+import { oneOf, UsageError } from '../flags.js';
 
 /** Settings from the command line that the training function should honour. */
 export interface CvTrainSettings {
@@ -113,7 +114,7 @@ export async function cvCommand(argv: string[], train: CvCommandTrain, io: CliIo
   try {
     const missing = (['data', 'format'] as const).filter((k) => !values[k]);
     if (missing.length) throw new UsageError(`missing ${missing.map((k) => `--${k}`).join(', ')}`);
-    if (!(DATASET_FORMATS as readonly string[]).includes(values.format!)) throw new UsageError(`unknown --format '${values.format}' (expected one of ${DATASET_FORMATS.join(', ')})`);
+    oneOf('format', values.format, DATASET_FORMATS);
     folds = int('folds', values.folds, 2) ?? 10;
     epochs = int('epochs', values.epochs, 1);
     seed = int('seed', values.seed, 0) ?? 0;

@@ -4,9 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 import { DATASET_FORMATS, type DatasetFormat } from '../../data/readers/index.js';
+import { oneOf, UsageError } from '../flags.js';
 import { writeFileAtomic } from '../../engine/node/files.js';
 import { evaluateEnsemble, evaluateModel } from '../../eval/evaluate.js';
-import { isTta, TTAS, type Tta } from '../../eval/predict.js';
+import { TTAS, type Tta } from '../../eval/predict.js';
 import { renderReportHtml } from '../../eval/report.js';
 import type { EvalResult } from '../../eval/types.js';
 import { resolveModelPath } from '../../model/registry.js';
@@ -46,7 +47,7 @@ Options:
 `;
 
 /** A usage error: message to stderr, exit code 2. */
-export class UsageError extends Error {}
+export { UsageError };
 
 /**
  * A comma-separated list of models (`--model a,b`, `--init a,b`, `--teacher a,b`): names trimmed; an empty
@@ -63,9 +64,7 @@ export function modelList(value: string, flag: string): string[] {
 
 /** --tta's value (default none), or a UsageError listing the accepted ones. */
 export function parseTta(value: string | undefined): Tta {
-  const tta = value ?? 'none';
-  if (!isTta(tta)) throw new UsageError(`unknown --tta '${value}' (expected one of ${TTAS.join(', ')})`);
-  return tta;
+  return oneOf('tta', value ?? 'none', TTAS);
 }
 
 const fmtPct = (v: number) => `${(v * 100).toFixed(2)}%`;
@@ -147,8 +146,7 @@ export async function evalCommand(argv: string[], io: CliIo = processIo()): Prom
     const missing = (['model', 'data', 'format'] as const).filter((k) => !values[k]);
     if (missing.length) throw new UsageError(`missing ${missing.map((k) => `--${k}`).join(', ')}`);
     names = modelList(values.model!, 'model');
-    if (!(DATASET_FORMATS as readonly string[]).includes(values.format!)) throw new UsageError(`unknown --format '${values.format}' (expected one of ${DATASET_FORMATS.join(', ')})`);
-    format = values.format as DatasetFormat;
+    format = oneOf('format', values.format, DATASET_FORMATS);
     tta = parseTta(values.tta);
     threads = parseThreads(values.threads);
   } catch (e) {

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { encodeModel, exportOnnx, type StoredDtype } from '../../engine/index.js';
 import { loadModel, writeFileAtomic } from '../../engine/node/index.js';
 import { resolveModelPath } from '../../model/registry.js';
+import { oneOf } from '../flags.js';
 
 const USAGE = `Usage: ferkit export --model <name|path> --out model.onnx [--json]
        ferkit export --model <name|path> --out model.safetensors --dtype f16|f32 [--json]
@@ -28,8 +29,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     if (!asModelFile && !a.out.endsWith('.onnx')) throw new Error(`--out must end in .onnx (ONNX) or .safetensors (a ferkit model file), not '${a.out}'`);
     if (a.dtype !== undefined) {
       if (!asModelFile) throw new Error('--dtype applies to a .safetensors --out; ONNX files are written in float32');
-      if (a.dtype !== 'f16' && a.dtype !== 'f32') throw new Error(`--dtype must be f16 or f32, not '${a.dtype}'`);
-      dtype = a.dtype === 'f16' ? 'F16' : 'F32';
+      dtype = oneOf('dtype', a.dtype, ['f16', 'f32']) === 'f16' ? 'F16' : 'F32';
     }
   } catch (err: any) {
     console.error(`ferkit export: ${err.message}\n\n${USAGE}`);

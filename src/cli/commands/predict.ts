@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import { readdirSync, statSync, mkdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import sharp from 'sharp';
-import { CLASSIFIER_TTAS, createRecognizer, type ClassifierTta, type FaceResult } from '../../pipeline/index.js';
+import { oneOf } from '../flags.js';
+import { CLASSIFIER_BACKENDS, CLASSIFIER_TTAS, createRecognizer, type ClassifierTta, type FaceResult } from '../../pipeline/index.js';
 import { loadRgb } from '../../face/index.js';
 import { writeFileAtomic } from '../../engine/node/index.js';
 import { esc } from '../../eval/report.js';
@@ -20,8 +21,7 @@ const USAGE = `Usage: ferkit predict <image|folder>... [--model tiny] [--backend
 `;
 /** --tta's value for the recognition pipeline (predict, video, serve), or an Error naming the accepted ones. */
 export function parseClassifierTta(value: string): ClassifierTta {
-  if (!(CLASSIFIER_TTAS as readonly string[]).includes(value)) throw new Error(`--tta must be ${CLASSIFIER_TTAS.join(' or ')}, got '${value}'`);
-  return value as ClassifierTta;
+  return oneOf('tta', value, CLASSIFIER_TTAS);
 }
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif']);
@@ -63,7 +63,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
     a = p.values;
     if (a.help) { process.stdout.write(USAGE); return 0; }
     if (!p.positionals.length) throw new Error('give at least one image or folder');
-    if (a.backend && a.backend !== 'onnx' && a.backend !== 'engine') throw new Error('--backend must be onnx or engine');
+    if (a.backend) oneOf('backend', a.backend, CLASSIFIER_BACKENDS);
     tta = parseClassifierTta(a.tta!);
     files = expand(p.positionals);
     if (!files.length) throw new Error(`no images found in ${p.positionals.join(', ')}`);

@@ -12,7 +12,8 @@ import type { NetConfig } from '../../model/reference-net.js';
 import { Trainer, DEFAULT_CONFIG, summarize, type TrainConfig } from '../../train/trainer.js';
 import { DISTILL_VIEWS, type DistillConfig, type DistillViews } from '../../train/distill.js';
 import { ProgressBar, formatSeconds } from '../progress.js';
-import { modelList, UsageError } from './eval.js';
+import { modelList } from './eval.js';
+import { oneOf, UsageError } from '../flags.js';
 
 export const TRAIN_HELP = `Usage: ferkit train --data <path> [options]
 
@@ -105,8 +106,8 @@ export function networkFlags(a: Flags, initPath: string | undefined): Partial<Ne
   if (a.widths) model.widths = str('widths')!.split(',').map((w) => num(w, 'widths', 0, true));
   if (a.units) model.units = num(str('units'), 'units', 1, true);
   if (a.dropout) model.dropout = num(str('dropout'), 'dropout', 0);
-  if (a.conv) { if (a.conv !== 'sepconv' && a.conv !== 'conv') throw new UsageError('--conv must be sepconv or conv'); model.conv = a.conv; }
-  if (a.activation) { if (a.activation !== 'pre' && a.activation !== 'post') throw new UsageError('--activation must be pre or post'); model.activation = a.activation; }
+  if (a.conv) model.conv = oneOf('conv', str('conv'), ['sepconv', 'conv'] as const);
+  if (a.activation) model.activation = oneOf('activation', str('activation'), ['pre', 'post'] as const);
   if (a['no-residual']) model.residual = false;
   return model;
 }
@@ -118,9 +119,7 @@ export function mixupFlag(a: Flags): number {
 }
 
 export function classWeightsFlag(a: Flags): 'none' | 'balanced' {
-  const cw = a['class-weights'] ?? 'none';
-  if (cw !== 'none' && cw !== 'balanced') throw new UsageError('--class-weights must be none or balanced');
-  return cw;
+  return oneOf('class-weights', (a['class-weights'] as string | undefined) ?? 'none', ['none', 'balanced'] as const);
 }
 
 /** --teacher/--distill/--teacher-temperature: undefined without --teacher; the others alone are a mistake */
@@ -134,8 +133,7 @@ function distillFlags(a: Flags): DistillConfig | undefined {
   if (!(weight > 0 && weight <= 1)) throw new UsageError(`--distill must be in (0, 1], got '${a.distill}'`);
   const temperature = num(a['teacher-temperature'] as string | undefined, 'teacher-temperature', 1);
   if (!(temperature > 0)) throw new UsageError(`--teacher-temperature must be > 0, got '${a['teacher-temperature']}'`);
-  const views = (a['teacher-views'] ?? 'clean') as DistillViews;
-  if (!DISTILL_VIEWS.includes(views)) throw new UsageError(`--teacher-views must be ${DISTILL_VIEWS.join(', ')}, got '${views}'`);
+  const views = oneOf<DistillViews>('teacher-views', (a['teacher-views'] as string | undefined) ?? 'clean', DISTILL_VIEWS);
   return { teachers, weight, temperature, views };
 }
 
@@ -157,15 +155,12 @@ export function parseTrainArgs(argv: string[]) {
   } });
   if (a.help) return { help: true as const };
   if (!a.data) throw new UsageError('--data is required (a dataset folder or CSV)');
-  const fmt = a.format as DatasetFormat;
-  if (!(DATASET_FORMATS as readonly string[]).includes(fmt)) throw new UsageError(`--format must be one of ${DATASET_FORMATS.join(', ')}, got '${a.format}'`);
+  const fmt = oneOf('format', a.format, DATASET_FORMATS);
   const initPath = a.init ? resolveModelPath(a.init) : undefined;
   const model = networkFlags(a, initPath);
   if (a.widen && !(initPath && (a.widths || a.model))) throw new UsageError('--widen needs --init MODEL and the wider network (--widths LIST or --model NAME)');
-  const opt = (a.optimizer ?? 'adamw') as 'sgd' | 'adam' | 'adamw';
-  if (!['sgd', 'adam', 'adamw'].includes(opt)) throw new UsageError(`--optimizer must be sgd, adam or adamw, got '${opt}'`);
-  const schedule = (a.schedule ?? DEFAULT_CONFIG.schedule) as TrainConfig['schedule'];
-  if (!['onecycle', 'cosine', 'step', 'plateau', 'constant'].includes(schedule)) throw new UsageError(`--schedule must be onecycle, cosine, step, plateau or constant`);
+  const opt = oneOf('optimizer', a.optimizer ?? 'adamw', ['sgd', 'adam', 'adamw'] as const);
+  const schedule = oneOf<TrainConfig['schedule']>('schedule', a.schedule ?? DEFAULT_CONFIG.schedule, ['onecycle', 'cosine', 'step', 'plateau', 'constant']);
   const cw = classWeightsFlag(a);
   const seed = num(a.seed, 'seed', 1, true);
   const augment = a['no-augment'] ? false as const : augmentFlags(a);

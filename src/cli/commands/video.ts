@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import { extname } from 'node:path';
 import { createRecognizer, type Recognizer } from '../../pipeline/recognizer.js';
-import type { ClassifierTta } from '../../pipeline/classifier.js';
+import { CLASSIFIER_BACKENDS, type ClassifierTta } from '../../pipeline/classifier.js';
+import { oneOf } from '../flags.js';
 import { parseClassifierTta } from './predict.js';
 import { analyzeVideo, type FrameResult, type VideoAnalysis } from '../../pipeline/video.js';
 import { probeVideo } from '../../pipeline/video-decode.js';
@@ -82,9 +83,9 @@ export async function videoCommand(argv: string[], io: VideoCliIo = processIo())
     if (p.positionals.length !== 1) throw new Error(p.positionals.length ? `give one video file, got ${p.positionals.length}` : 'give a video file');
     file = p.positionals[0];
     if (a.json && a.csv) throw new Error('--json and --csv are exclusive');
-    if (a.backend && a.backend !== 'onnx' && a.backend !== 'engine') throw new Error('--backend must be onnx or engine');
+    if (a.backend) oneOf('backend', a.backend, CLASSIFIER_BACKENDS);
     tta = parseClassifierTta(a.tta!);
-    if (!['auto', 'front', 'back'].includes(a.detector!)) throw new Error(`--detector must be auto, front or back, got '${a.detector}'`);
+    oneOf('detector', a.detector, ['auto', 'front', 'back']);
     fps = positiveNumber('--fps', a.fps);
     detectEvery = positiveNumber('--detect-every', a['detect-every'], true);
     fullDetectSeconds = positiveNumber('--full-detect-seconds', a['full-detect-seconds']);
