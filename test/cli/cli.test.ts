@@ -31,6 +31,7 @@ for (const [args, pattern] of [
   [['serve', '--tta', 'tencrop'], /--tta must be one of none, flip; got 'tencrop'/],
   [['train', '--data', 'x', '--format', 'folder', '--val-data', 'y', '--optimizer', 'lion'], /--optimizer must be one of sgd, adam, adamw; got 'lion'/],
   [['train', '--data', 'x', '--format', 'folder', '--val-data', 'y', '--schedule', 'linear'], /--schedule must be one of onecycle, cosine, step, plateau, constant; got 'linear'/],
+  [['train', '--data', 'x', '--format', 'folder', '--val-data', 'y', '--val-format', 'csv'], /--val-format must be one of fer2013, .*; got 'csv'/],
   [['train', '--data', 'x', '--format', 'folder', '--val-data', 'y', '--conv', 'dw'], /--conv must be one of sepconv, conv; got 'dw'/],
   [['train', '--data', 'x', '--format', 'folder', '--val-data', 'y', '--activation', 'mid'], /--activation must be one of pre, post; got 'mid'/],
   [['predict', 'x.jpg', '--backend', 'gpu'], /--backend must be one of onnx, engine; got 'gpu'/],

@@ -110,11 +110,11 @@ export async function cvCommand(argv: string[], train: CvCommandTrain, io: CliIo
   }
   if (values.help) { io.stdout(CV_USAGE); return 0; }
 
-  let folds: number, epochs: number | undefined, seed: number, threads: number | undefined, tta: Tta;
+  let folds: number, epochs: number | undefined, seed: number, threads: number | undefined, tta: Tta, format: DatasetFormat;
   try {
     const missing = (['data', 'format'] as const).filter((k) => !values[k]);
     if (missing.length) throw new UsageError(`missing ${missing.map((k) => `--${k}`).join(', ')}`);
-    oneOf('format', values.format, DATASET_FORMATS);
+    format = oneOf('format', values.format, DATASET_FORMATS);
     folds = int('folds', values.folds, 2) ?? 10;
     epochs = int('epochs', values.epochs, 1);
     seed = int('seed', values.seed, 0) ?? 0;
@@ -130,7 +130,7 @@ export async function cvCommand(argv: string[], train: CvCommandTrain, io: CliIo
   const subjectIndependent = values['subject-independent']!;
   try {
     const opts: LoadDatasetOptions = {
-      format: values.format as DatasetFormat, path: values.data!, split: values.split, keepContempt: values['keep-contempt'], allowCustomClasses: values['custom-classes'],
+      format, path: values.data!, split: values.split, keepContempt: values['keep-contempt'], allowCustomClasses: values['custom-classes'],
       onProgress: (d, t) => progress.update('loading', d, t),
       onWarning: (m) => { progress.done(); io.stderr(m + '\n'); },
     };

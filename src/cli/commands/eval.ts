@@ -46,9 +46,6 @@ Options:
   -h, --help            this text
 `;
 
-/** A usage error: message to stderr, exit code 2. */
-export { UsageError };
-
 /**
  * A comma-separated list of models (`--model a,b`, `--init a,b`, `--teacher a,b`): names trimmed; an empty
  * name (`a,,b`, a trailing comma) or a name given twice is refused, since either is a typo more often than

@@ -19,7 +19,7 @@ const USAGE = `Usage: ferkit predict <image|folder>... [--model tiny] [--backend
   --tta flip   classify each face and its mirror image, logits averaged: more accurate, twice the
                classifier's time (default none)
 `;
-/** --tta's value for the recognition pipeline (predict, video, serve), or an Error naming the accepted ones. */
+/** --tta's value for the recognition pipeline (predict, video, serve): none or flip, else a UsageError naming both. */
 export function parseClassifierTta(value: string): ClassifierTta {
   return oneOf('tta', value, CLASSIFIER_TTAS);
 }

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { homedir } from 'node:os';
-import { loadDatasetCached, stratifiedHoldout, DATASET_FORMATS, type DatasetFormat, type Dataset, type AugmentOptions, type LoadDatasetOptions } from '../../data/index.js';
+import { loadDatasetCached, stratifiedHoldout, DATASET_FORMATS, type Dataset, type AugmentOptions, type LoadDatasetOptions } from '../../data/index.js';
 import { presetConfig } from '../../model/presets.js';
 import { netConfigOfModel, resolveModelPath } from '../../model/registry.js';
 import type { NetConfig } from '../../model/reference-net.js';
@@ -180,7 +180,7 @@ export function parseTrainArgs(argv: string[]) {
   const valFraction = a['val-fraction'] !== undefined ? num(a['val-fraction'], 'val-fraction', 0.1) : undefined;
   if (valFraction !== undefined && !(valFraction > 0 && valFraction < 1)) throw new UsageError('--val-fraction must be between 0 and 1');
   const split = a.split ?? (fmt === 'fer2013' ? 'train' : undefined);
-  const valFormat = (a['val-format'] ?? fmt) as DatasetFormat;
+  const valFormat = a['val-format'] === undefined ? fmt : oneOf('val-format', a['val-format'] as string, DATASET_FORMATS);
   const keepContempt = Boolean(a['keep-contempt']), allowCustomClasses = Boolean(a['custom-classes']);
   const val = valFraction !== undefined ? undefined : {
     format: valFormat, path: a['val-data'] ?? a.data,
