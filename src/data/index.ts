@@ -10,5 +10,6 @@ export {
 export { loadDatasetCached, datasetCacheKey, encodeDatasetCache, decodeDatasetCache, type CacheEvent } from './cache.js';
 export { INPUT_MEAN, INPUT_STD, INPUT_LUT, toInput, fromInput } from './normalize.js';
 export { Augmenter, tenCrop, mirrorImages, IDENTITY_PARAMS, type AugmentOptions, type AugmentParams } from './augment.js';
+export { TTA_VIEWS, TTAS, isTta, type Tta } from './tta.js';
 export { stratifiedHoldout, kFold, subjectKFold, type Split } from './splits.js';
 export { BatchIterator, EvalIterator, type BatchOptions } from './batches.js';

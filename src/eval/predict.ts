@@ -8,20 +8,14 @@ import type { Dataset } from '../data/dataset.js';
 import { mirrorImages, tenCrop } from '../data/augment.js';
 import { INPUT_LUT } from '../data/normalize.js';
 import { softmax } from './metrics.js';
+import { TTA_VIEWS, TTAS, isTta, type Tta } from '../data/tta.js';
 
 /** Anything that maps count NCHW images to count x K logits (an engine Session, a trainer's model ...). */
 export interface Predictor {
   predict(input: Float32Array, count: number): Float32Array | ArrayLike<number>;
 }
 
-/** The test-time augmentations and how many views of an image each runs the model on. */
-export const TTA_VIEWS = { none: 1, flip: 2, tencrop: 10 } as const;
-export type Tta = keyof typeof TTA_VIEWS;
-export const TTAS = Object.keys(TTA_VIEWS) as Tta[];
-
-export function isTta(v: string): v is Tta {
-  return Object.hasOwn(TTA_VIEWS, v);
-}
+export { TTA_VIEWS, TTAS, isTta, type Tta } from '../data/tta.js';
 
 /**
  * Several models as one: the log of their averaged probabilities (softmax of each member's logits), so that

@@ -6,7 +6,7 @@
  */
 import { INPUT_LUT } from '../data/normalize.js';
 import { mirrorImages } from '../data/augment.js';
-import { TTA_VIEWS, type Tta } from '../eval/predict.js';
+import { TTA_VIEWS, type Tta } from '../data/tta.js';
 
 /** Test-time augmentation per face: none, or the face and its mirror image (twice the classifier's work);
  * eval's ten-crop is left out, at 10x the work per face. */
