@@ -102,17 +102,13 @@ export async function teacherProbabilities(ds: Dataset, indices: Int32Array, d: 
 }
 
 /**
- * The targets of one batch: (1 - weight) * smoothed one-hot label + weight * teacher probabilities, into
- * `out` [batch][class].
+ * The clean pass's teacher probabilities for one batch: the rows `batchIndices` of `teacher` [image][K],
+ * into `out` [batch][K], ready for blendTeacher like a BatchTeacher's.
  */
-export function mixTargets(out: Float32Array | Float64Array, labels: Int32Array, batchIndices: Int32Array, teacher: Float32Array,
-  K: number, weight: number, smoothing: number): void {
-  for (let j = 0; j < batchIndices.length; j++) {
-    const row = batchIndices[j] * K;
-    for (let k = 0; k < K; k++) {
-      out[j * K + k] = (1 - weight) * smoothedLabel(k, labels[j], K, smoothing) + weight * teacher[row + k];
-    }
-  }
+export function teacherRows(teacher: Float32Array, batchIndices: Int32Array, K: number, out: Float32Array): Float32Array {
+  if (out.length < batchIndices.length * K) throw new RangeError(`teacherRows: ${batchIndices.length} rows of ${K} need ${batchIndices.length * K} values, out has ${out.length}`);
+  for (let j = 0; j < batchIndices.length; j++) out.set(teacher.subarray(batchIndices[j] * K, (batchIndices[j] + 1) * K), j * K);
+  return out.subarray(0, batchIndices.length * K);
 }
 
 /**
@@ -167,7 +163,8 @@ export class BatchTeacher {
   }
 }
 
-/** targets = (1 - weight) * targets + weight * teacher, in place: the label part of `targets` is already there (smoothed, maybe mixed). */
+/** targets = (1 - weight) * targets + weight * teacher, in place: the label part of `targets` is already there (smoothed, maybe
+ * mixed). The one blend for both teacher views: the clean pass's rows (teacherRows) and a BatchTeacher's. */
 export function blendTeacher(targets: Float32Array | Float64Array, teacher: Float32Array, weight: number): void {
   for (let i = 0; i < teacher.length; i++) targets[i] = (1 - weight) * targets[i] + weight * teacher[i];
 }

@@ -23,7 +23,7 @@ import { INPUT_MEAN, INPUT_STD } from '../data/normalize.js';
 import { renderCurves } from './curves.js';
 import { modelLabels } from '../eval/labels.js';
 import { fineTuneWeights } from './fine-tune.js';
-import { BatchTeacher, blendTeacher, checkDistillConfig, mixTargets, teacherProbabilities, type DistillConfig } from './distill.js';
+import { BatchTeacher, blendTeacher, checkDistillConfig, teacherProbabilities, teacherRows, type DistillConfig } from './distill.js';
 import { mixBatch, mixupDraw } from './mixup.js';
 import { labelTargets } from './targets.js';
 
@@ -184,6 +184,7 @@ export class Trainer {
         teacher = await teacherProbabilities(ds, trainIdx, c.distill, threads, hooks.onTeacherProgress);
         log(`distillation: teacher probabilities ready in ${((performance.now() - t) / 1000).toFixed(0)} s`);
       }
+      const teacherBatch = new Float32Array(teacher ? c.batch * K : 0);
       mkdirSync(this.outDir, { recursive: true });
       const ckptPath = join(this.outDir, 'checkpoint.safetensors');
       const metricsPath = join(this.outDir, 'metrics.jsonl');
@@ -233,8 +234,9 @@ export class Trainer {
             return result(true);
           }
           it.fill(st.batch, session.trainInput, session.trainLabels, augmenter);
-          if (teacher) mixTargets(session.trainTargets, session.trainLabels, it.batchIndices(st.batch), teacher, K, c.distill!.weight, c.labelSmoothing);
-          else if (c.mixup > 0 || batchTeacher) labelTargets(session.trainTargets, session.trainLabels, K, c.labelSmoothing);
+          if (teacher || batchTeacher || c.mixup > 0) labelTargets(session.trainTargets, session.trainLabels, K, c.labelSmoothing);
+          // the clean pass's teacher before mixup: it saw the unmixed image, so its targets are mixed with it
+          if (teacher) blendTeacher(session.trainTargets, teacherRows(teacher, it.batchIndices(st.batch), K, teacherBatch), c.distill!.weight);
           if (c.mixup > 0) {
             const { lambda, perm } = mixupDraw(c.seed, st.step, c.mixup, c.batch);
             mixBatch(session.trainInput, session.trainTargets, c.batch, ds.size * ds.size, K, lambda, perm);

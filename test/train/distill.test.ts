@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Trainer, type TrainConfig } from '../../src/train/trainer.js';
-import { BatchTeacher, blendTeacher, mixTargets, teacherProbabilities } from '../../src/train/distill.js';
+import { BatchTeacher, blendTeacher, teacherProbabilities, teacherRows } from '../../src/train/distill.js';
+import { labelTargets } from '../../src/train/targets.js';
 import { INPUT_LUT } from '../../src/data/normalize.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { shapesDataset, SHAPE_CLASSES } from '../helpers/shapes.js';
@@ -24,10 +25,14 @@ const config: Partial<TrainConfig> = {
   threads: 1, seed: 3, optimizer: { type: 'adamw', weightDecay: 1e-4 }, labelSmoothing: 0, augment: false,
 };
 
-test('mixTargets: (1 - weight) * smoothed label + weight * teacher, row by row', () => {
+test('the clean teacher\'s targets: smoothed labels blended with the batch\'s rows of the teacher, (1 - weight) * label + weight * teacher', () => {
   const teacher = Float32Array.from([0, 0, 0, /* sample 1 */ 0.2, 0.3, 0.5, /* sample 2 */ 0.6, 0.4, 0]);
+  const rows = teacherRows(teacher, Int32Array.from([1, 2]), 3, new Float32Array(9));
+  assert.deepEqual([...rows], [0.2, 0.3, 0.5, 0.6, 0.4, 0].map(Math.fround));
+  assert.throws(() => teacherRows(teacher, Int32Array.from([1, 2]), 3, new Float32Array(5)), /2 rows of 3 need 6 values, out has 5/);
   const out = new Float32Array(6);
-  mixTargets(out, Int32Array.from([2, 0]), Int32Array.from([1, 2]), teacher, 3, 0.5, 0.3);
+  labelTargets(out, Int32Array.from([2, 0]), 3, 0.3);
+  blendTeacher(out, rows, 0.5);
   // sample 1, label 2: label part [0.1, 0.1, 0.8]; sample 2, label 0: [0.8, 0.1, 0.1]
   const want = [0.15, 0.2, 0.65, 0.7, 0.25, 0.05];
   out.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6, `target ${i}: ${v}, want ${want[i]}`));
