@@ -26,7 +26,6 @@ import { INPUT_LUT } from '../data/normalize.js';
 import { mirrorImages } from '../data/augment.js';
 import { softmax } from '../eval/metrics.js';
 import { modelLabels } from '../eval/labels.js';
-import { smoothedLabel } from './targets.js';
 
 export interface DistillConfig {
   /** teacher model files (their probabilities are averaged) */
