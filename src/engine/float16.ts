@@ -1,6 +1,6 @@
 /**
  * IEEE 754 half precision (binary16) and bfloat16 <-> float32, one value at a time. Node 20 has no
- * Float16Array, and a model file stored in half precision is half the size (the bundled base is 835k
+ * Float16Array, and a model file stored in half precision is half the size (the bundled base is 1.46M
  * parameters) for no measurable loss (docs/decisions.md, row "model file precision").
  */
 

@@ -136,8 +136,8 @@ test('ferkit train --init: the network comes from the init file unless --model/-
   assert.deepEqual(explicit.config.model, { widths: [16, 32, 64, 128], units: 1 });
   const dropout = parseTrainArgs([...base, '--init', 'base', '--dropout', '0.3']);
   assert.ok(!dropout.help && dropout.config.model?.dropout === 0.3 && dropout.config.model.units === 2);
-  const wider = parseTrainArgs([...base, '--init', 'base', '--widen', '--widths', '64,128,256,512', '--units', '2', '--dropout', '0.2']);
-  assert.ok(!wider.help && wider.config.widen === true && wider.config.model?.widths?.join() === '64,128,256,512');
+  const wider = parseTrainArgs([...base, '--init', 'tiny', '--widen', '--widths', '32,64,128,256']);
+  assert.ok(!wider.help && wider.config.widen === true && wider.config.model?.widths?.join() === '32,64,128,256');
 });
 
 test('ferkit train: --keep-contempt and --custom-classes reach both the training and validation loads', () => {
