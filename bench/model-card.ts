@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import { countParams, macsPerImage } from '../src/engine/index.js';
 import { loadModel, writeFileAtomic } from '../src/engine/node/index.js';
-import { evaluateModel } from '../src/eval/evaluate.js';
+import { evaluateModel, ttaCalibrations } from '../src/eval/evaluate.js';
 import type { Tta } from '../src/eval/predict.js';
 import { renderConfusionSvg } from '../src/eval/report.js';
 
@@ -38,6 +38,9 @@ const ten = await evalOf('tencrop');
 writeFileAtomic(join(root, 'models', `${a.name}-confusion.svg`), renderConfusionSvg(plain.confusion, plain.labels, { title: `ferkit ${a.name}: FER2013 PublicTest` }));
 const cfg = m.metadata.trainConfig ? JSON.parse(m.metadata.trainConfig) : {};
 const cal = m.metadata.calibration ? JSON.parse(m.metadata.calibration) : undefined;
+/** the temperatures fitted for test-time augmentation (`ferkit calibrate --tta flip,tencrop`), against the single view's */
+const ttaCalText = Object.entries(ttaCalibrations(m.metadata)).map(([tta, c]) => ` With \`--tta ${tta}\` its own temperature, ${c!.temperature.toFixed(4)}` +
+  (c!.singleViewTemperature ? `: ECE ${c!.singleViewTemperature.ece.toFixed(4)} at the single view's temperature, ${c!.after!.ece.toFixed(4)} at its own.` : '.')).join('');
 const cardPath = join(root, 'models', `${a.name}.md`);
 const oldCard = existsSync(cardPath) ? readFileSync(cardPath, 'utf8') : '';
 const runs = (a.run ?? '').split(',').filter(Boolean);
@@ -113,9 +116,10 @@ ${a.extra ? `| note | ${a.extra} |\n` : ''}
 | --- | --- | --- | --- |
 | accuracy | ${pct(plain.accuracy)} | ${pct(flip.accuracy)} | ${pct(ten.accuracy)} |
 | macro-F1 | ${plain.macroF1.toFixed(4)} | ${flip.macroF1.toFixed(4)} | ${ten.macroF1.toFixed(4)} |
-| ECE (15 bins, temperature ${plain.temperature.toFixed(3)}) | ${plain.ece.toFixed(4)} | ${flip.ece.toFixed(4)} | ${ten.ece.toFixed(4)} |
+| temperature | ${plain.temperature.toFixed(3)} | ${flip.temperature.toFixed(3)} | ${ten.temperature.toFixed(3)} |
+| ECE (15 bins) | ${plain.ece.toFixed(4)} | ${flip.ece.toFixed(4)} | ${ten.ece.toFixed(4)} |
 | NLL | ${plain.nll.toFixed(4)} | ${flip.nll.toFixed(4)} | ${ten.nll.toFixed(4)} |
-${cal ? `\nCalibration: temperature ${cal.temperature.toFixed(4)} fitted on ${cal.n} images of ${cal.split ?? cal.data} (minimum NLL); ECE ${cal.before.ece.toFixed(4)} before, ${cal.after.ece.toFixed(4)} after. It was fitted on the same PublicTest split it is reported on, so the after-figure is optimistic.\n` : ''}
+${cal ? `\nCalibration: temperature ${cal.temperature.toFixed(4)} fitted on ${cal.n} images of ${cal.split ?? cal.data} (minimum NLL); ECE ${cal.before.ece.toFixed(4)} before, ${cal.after.ece.toFixed(4)} after.${ttaCalText} It was fitted on the same PublicTest split it is reported on, so the after-figures are optimistic.\n` : ''}
 | class | precision | recall | F1 | support |
 | --- | --- | --- | --- | --- |
 ${perClass.join('\n')}

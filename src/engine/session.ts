@@ -99,8 +99,7 @@ export async function startWorker(init: WorkerInit, ready: () => void): Promise<
   const buf = init.memory.buffer;
   const { programs } = layoutSession(init.spec, k, { f: new Float32Array(buf), i: new Int32Array(buf) },
     new Float64Array(buf, SCALARS_PTR, Scalar.COUNT));
-  ready();
-  workerLoop(new Int32Array(buf, CTRL_PTR, CTRL_WORDS), programs, init.tid, init.threads);
+  workerLoop(new Int32Array(buf, CTRL_PTR, CTRL_WORDS), programs, init.tid, init.threads, ready);
 }
 
 export interface StepResult {

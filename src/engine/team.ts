@@ -61,15 +61,27 @@ export function runOps(ops: readonly Op[], ctrl: Int32Array | undefined, tid: nu
 /** The driving thread's side: start program `prog` on every thread and take part as thread 0. */
 export function driveProgram(ctrl: Int32Array, programs: readonly (readonly Op[])[], prog: number, threads: number, times?: Float64Array): void {
   if (Atomics.load(ctrl, ERROR)) throw new TeamError('a worker thread failed earlier; this session cannot run');
-  Atomics.store(ctrl, PROG, prog);
-  Atomics.add(ctrl, SEQ, 1);
-  Atomics.notify(ctrl, SEQ);
+  startProgram(ctrl, prog);
   runOps(programs[prog], ctrl, 0, threads, times);
 }
 
-/** A worker's side: wait for programs and run them until shutdown. */
-export function workerLoop(ctrl: Int32Array, programs: readonly (readonly Op[])[], tid: number, threads: number): void {
+/** Tells the workers to run program `prog` (the driver then runs its own share: driveProgram). */
+export function startProgram(ctrl: Int32Array, prog: number): void {
+  Atomics.store(ctrl, PROG, prog);
+  Atomics.add(ctrl, SEQ, 1);
+  Atomics.notify(ctrl, SEQ);
+}
+
+/**
+ * A worker's side: wait for programs and run them until shutdown. `onReady` (the "ready" message to the
+ * driver) is called only after the worker has read the sequence counter: the driver starts programs once
+ * every worker is ready, and a worker that read the counter after the driver's first bump would take that
+ * program as already seen and never join it, leaving the driver at the first barrier for ever (it happened
+ * whenever the machine was busy enough to pause the worker between the two).
+ */
+export function workerLoop(ctrl: Int32Array, programs: readonly (readonly Op[])[], tid: number, threads: number, onReady?: () => void): void {
   let seen = Atomics.load(ctrl, SEQ);
+  onReady?.();
   for (;;) {
     let spins = 0;
     while (Atomics.load(ctrl, SEQ) === seen) {

@@ -55,9 +55,13 @@ export interface TemperatureFit {
   after: { nll: number; ece: number };
 }
 
+/** The NLL and ECE (15 bins) of softmax(logits / T). */
+export function scoreAtTemperature(logits: ArrayLike<number>, labels: ArrayLike<number>, K: number, T: number): { nll: number; ece: number } {
+  return { nll: nllAtTemperature(logits, labels, K, T), ece: expectedCalibrationError(labels, softmax(logits, K, T), K) };
+}
+
 /** fitTemperature, with the NLL and ECE (15 bins) at T = 1 and at the fitted T. */
 export function calibrateTemperature(logits: ArrayLike<number>, labels: ArrayLike<number>, K: number): TemperatureFit {
   const temperature = fitTemperature(logits, labels, K);
-  const at = (T: number) => ({ nll: nllAtTemperature(logits, labels, K, T), ece: expectedCalibrationError(labels, softmax(logits, K, T), K) });
-  return { temperature, before: at(1), after: at(temperature) };
+  return { temperature, before: scoreAtTemperature(logits, labels, K, 1), after: scoreAtTemperature(logits, labels, K, temperature) };
 }

@@ -1,7 +1,7 @@
 /**
  * Evaluate a saved model on a dataset: load both, map the dataset's classes onto the model's outputs by
- * name, predict (optionally with ten-crop TTA), and compute the metrics with the model's calibrated
- * temperature applied.
+ * name, predict (optionally with flip or ten-crop TTA), and compute the metrics with the model's calibrated
+ * temperature for that TTA applied.
  */
 import type { Graph } from '../engine/graph.js';
 import { inferShapes } from '../engine/graph.js';
@@ -18,7 +18,7 @@ import { predictDataset, TTA_VIEWS, type Tta } from './predict.js';
 import type { EvalResult } from './types.js';
 
 export type { EvalResult } from './types.js';
-export { evaluateLogits, mapClasses, modelLabels, modelTemperature } from './labels.js';
+export { evaluateLogits, mapClasses, modelLabels, modelTemperature, ttaCalibrations } from './labels.js';
 
 /** Input side of a one-channel square-image graph. */
 export function graphInputSize(graph: Graph): number {
@@ -62,7 +62,7 @@ export async function evaluateModel(o: EvaluateOptions): Promise<EvalResult> {
  */
 export async function evaluateEnsemble(o: Omit<EvaluateOptions, 'modelPath'> & { modelPaths: string[] }): Promise<EvalResult & { members: EvalResult[] }> {
   if (o.modelPaths.length < 1) throw new RangeError('evaluateEnsemble: at least one model is needed');
-  const models = o.modelPaths.map((p) => { const model = loadModel(p); return { path: p, model, ...describeModel(model) }; });
+  const models = o.modelPaths.map((p) => { const model = loadModel(p); return { path: p, model, ...describeModel(model, o.tta) }; });
   const first = models[0];
   for (const d of models.slice(1)) {
     if (d.labels.join() !== first.labels.join()) throw new Error(`${d.path} has labels [${d.labels}], ${first.path} [${first.labels}]: an ensemble needs the same labels in the same order`);
@@ -85,16 +85,16 @@ export async function evaluateEnsemble(o: Omit<EvaluateOptions, 'modelPath'> & {
 /** The model's logits on a dataset, the targets mapped onto the model's labels, and the model itself. */
 export async function modelLogits(o: EvaluateOptions) {
   const model = loadModel(o.modelPath);
-  const { labels, temperature, size, K } = describeModel(model);
+  const { labels, temperature, size, K } = describeModel(model, o.tta);
   const { ds, targets } = await loadEvalData(o, labels, size);
   const logits = await predictWithModel(model, ds, o);
   return { logits, targets, labels, temperature, model, K };
 }
 
-/** What evaluation needs to know of a model file: its output labels, temperature and input side. */
-function describeModel(model: ModelData) {
+/** What evaluation needs to know of a model file: its output labels, temperature (for scoring with `tta`) and input side. */
+function describeModel(model: ModelData, tta: Tta = 'none') {
   const K = inferShapes(model.graph)[model.graph.output][0];
-  return { K, labels: modelLabels(model.metadata, K), temperature: modelTemperature(model.metadata), size: graphInputSize(model.graph) };
+  return { K, labels: modelLabels(model.metadata, K), temperature: modelTemperature(model.metadata, tta), size: graphInputSize(model.graph) };
 }
 
 /** The dataset at the model's input size, with its classes mapped onto the model's labels by name. */

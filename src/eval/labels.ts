@@ -1,9 +1,10 @@
 /**
- * Matching a model's outputs to a dataset's classes, reading the model's label and temperature metadata,
- * and turning logits into an EvalResult. Pure (no I/O), shared by evaluateModel and crossValidate.
+ * Matching a model's outputs to a dataset's classes, reading the model's label and temperature metadata
+ * (a temperature per test-time augmentation), and turning logits into an EvalResult. Pure (no I/O), shared by evaluateModel and crossValidate.
  */
 import type { Dataset } from '../data/dataset.js';
 import { canonicalLabel, FER_LABELS } from '../data/labels.js';
+import type { Tta } from '../data/tta.js';
 import { computeMetrics, softmax } from './metrics.js';
 import type { EvalResult } from './types.js';
 
@@ -35,13 +36,50 @@ export function modelLabels(metadata: Record<string, string>, classes: number): 
   return labels;
 }
 
-/** The calibrated softmax temperature from metadata `temperature` (default 1). */
-export function modelTemperature(metadata: Record<string, string>): number {
+/**
+ * The calibrated softmax temperature for scoring with test-time augmentation `tta` (default 1).
+ *
+ * Averaging the logits of several views of a face (flip, ten-crop) shrinks them, so the temperature that
+ * calibrates one view leaves the averaged views under-confident: `ferkit calibrate --tta flip` fits a
+ * temperature per augmentation and records it in metadata `ttaCalibration` (a JSON object keyed by the
+ * augmentation). Metadata `temperature` is the single view's, and the fallback for an augmentation that
+ * was not calibrated.
+ */
+export function modelTemperature(metadata: Record<string, string>, tta: Tta = 'none'): number {
+  if (tta !== 'none' && metadata.ttaCalibration) {
+    const t = ttaCalibrations(metadata)[tta]?.temperature;
+    if (t !== undefined) {
+      if (!(typeof t === 'number' && t > 0 && Number.isFinite(t))) throw new Error(`the model's ${tta} temperature (metadata ttaCalibration) '${t}' is not a positive number`);
+      return t;
+    }
+  }
   const raw = metadata.temperature;
   if (raw === undefined || raw === '') return 1;
   const t = Number(raw);
   if (!(t > 0 && Number.isFinite(t))) throw new Error(`the model's temperature metadata '${raw}' is not a positive number`);
   return t;
+}
+
+/** What `ferkit calibrate` records of one fit: the temperature, the data it was fitted on, and NLL/ECE before and after. */
+export interface CalibrationRecord {
+  temperature: number;
+  data?: string;
+  split?: string | null;
+  n?: number;
+  before?: { nll: number; ece: number };
+  after?: { nll: number; ece: number };
+  /** for an augmentation: the NLL and ECE it had at the single view's temperature, before its own was fitted */
+  singleViewTemperature?: { temperature: number; nll: number; ece: number };
+}
+
+/** Metadata `ttaCalibration`: the calibration record of each test-time augmentation fitted on its own ({} when none). */
+export function ttaCalibrations(metadata: Record<string, string>): Partial<Record<Tta, CalibrationRecord>> {
+  const raw = metadata.ttaCalibration;
+  if (!raw) return {};
+  let v: unknown;
+  try { v = JSON.parse(raw); } catch { throw new Error(`the model's ttaCalibration metadata is not JSON: '${raw.slice(0, 80)}'`); }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('the model\'s ttaCalibration metadata is not a JSON object keyed by augmentation');
+  return v as Partial<Record<Tta, CalibrationRecord>>;
 }
 
 /**

@@ -2,13 +2,14 @@
  * Expression classifiers over aligned 48x48 grayscale faces, behind one interface, on two runtimes:
  * ferkit's own engine (BatchNorm folded) or onnxruntime on the model's ONNX export. Both return
  * calibrated probabilities (softmax of logits / the model's temperature), optionally of the logits
- * averaged over each face and its mirror image (`tta: 'flip'`, as `ferkit eval --tta flip` scores).
+ * averaged over each face and its mirror image (`tta: 'flip'`, as `ferkit eval --tta flip` scores, at the
+ * temperature calibrated for flip when the model file records one).
  */
 import * as ort from 'onnxruntime-node';
 import { createInferenceSession, exportOnnx, inferShapes, type Session } from '../engine/index.js';
 import { loadModel, spawnNodeWorker } from '../engine/node/index.js';
 import { resolveModelPath } from '../model/registry.js';
-import { FER_LABELS } from '../data/labels.js';
+import { modelLabels, modelTemperature } from '../eval/labels.js';
 import { calibratedSoftmax, CLASSIFIER_TTAS, fillFaceViews, mergeFaceViews, viewsOf, type ClassifierTta } from './face-views.js';
 
 export { CLASSIFIER_TTAS, type ClassifierTta };
@@ -52,9 +53,9 @@ export async function createClassifier(o: ClassifierOptions = {}): Promise<Class
   const shapes = inferShapes(m.graph);
   const [, size] = shapes[0];
   const K = shapes[m.graph.output][0];
-  let labels: string[] = FER_LABELS.slice(0, K);
-  try { if (m.metadata.labels) labels = JSON.parse(m.metadata.labels); } catch { /* keep default */ }
-  const temperature = Number(m.metadata.temperature ?? 1) || 1;
+  const labels = modelLabels(m.metadata, K);
+  // the temperature calibrated for this tta when the model records one (ferkit calibrate --tta flip)
+  const temperature = modelTemperature(m.metadata, tta);
   // onnxruntime's native kernels classify a face 2-3x faster than the engine (bench:pipeline measures it)
   const backend = o.backend ?? 'onnx';
   const px = size * size;

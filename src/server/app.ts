@@ -22,7 +22,7 @@ import { loadRgb } from '../face/image.js';
 import { loadModel } from '../engine/node/files.js';
 import { exportOnnx } from '../engine/onnx-export.js';
 import { inferShapes } from '../engine/graph.js';
-import { FER_LABELS } from '../data/labels.js';
+import { modelLabels, modelTemperature } from '../eval/labels.js';
 import { bundledModelNames, packageRoot, resolveModelPath } from '../model/registry.js';
 import { ApiError, errorBody, toErrorResponse } from './errors.js';
 import { JobQueue, type JobRunner } from './jobs.js';
@@ -122,19 +122,19 @@ const MULTIPART = /^multipart\/form-data/i;
 
 interface ModelInfo { name: string; file: string; path: string; labels: string[]; temperature: number; inputSize: number; }
 
-function describeModel(nameOrPath: string): { info: ModelInfo; onnx: () => Uint8Array } {
+/** The served model: what /v1/models says of it, with the temperature of the classifier's `tta`, and its
+ * one-view ONNX export for the page (whose softmax head uses the single view's temperature). */
+function describeModel(nameOrPath: string, tta: ClassifierTta): { info: ModelInfo; onnx: () => Uint8Array } {
   const path = resolveModelPath(nameOrPath);
   const m = loadModel(path);
   const shapes = inferShapes(m.graph);
   const K = shapes[m.graph.output][0];
-  let labels: string[] = FER_LABELS.slice(0, K);
-  try { if (m.metadata.labels) labels = JSON.parse(m.metadata.labels); } catch { /* keep the default */ }
-  const temperature = Number(m.metadata.temperature ?? 1) || 1;
+  const labels = modelLabels(m.metadata, K);
   let bytes: Uint8Array | undefined;
   const name = bundledModelNames().includes(nameOrPath) ? nameOrPath : basename(path).replace(/\.safetensors$/, '');
   return {
-    info: { name, file: basename(path), path, labels, temperature, inputSize: shapes[0][1] },
-    onnx: () => (bytes ??= exportOnnx(m.graph, m.weights, { temperature, metadata: { labels: JSON.stringify(labels) } })),
+    info: { name, file: basename(path), path, labels, temperature: modelTemperature(m.metadata, tta), inputSize: shapes[0][1] },
+    onnx: () => (bytes ??= exportOnnx(m.graph, m.weights, { temperature: modelTemperature(m.metadata), metadata: { labels: JSON.stringify(labels) } })),
   };
 }
 
@@ -173,7 +173,7 @@ declare module 'fastify' {
 /** A fastify instance with every route, not listening yet. Close it with `app.close()`. */
 export async function buildServer(o: ServerOptions = {}): Promise<FastifyInstance> {
   const limits: Required<ServerLimits> = { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(o.limits ?? {}).filter(([, v]) => v !== undefined)) };
-  const model = describeModel(o.model ?? 'tiny');
+  const model = describeModel(o.model ?? 'tiny', o.tta ?? 'none');
   const recognizer = o.recognizer ?? await createRecognizer({ model: model.info.path, maxPixels: limits.maxPixels, tta: o.tta });
   const ownRecognizer = !o.recognizer;
   const analyzeVideo = await loadVideoAnalyzer(o.videoModule);

@@ -6,6 +6,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { evalCommand, type CliIo } from '../../src/cli/commands/eval.js';
+import { calibrateCommand } from '../../src/cli/commands/calibrate.js';
+import { fitTemperature } from '../../src/eval/calibration.js';
+import { modelLogits } from '../../src/eval/evaluate.js';
+import { modelTemperature } from '../../src/eval/labels.js';
+import { loadModel } from '../../src/engine/node/index.js';
 import { imageFolder, saveTinyModel, tempDir } from './fixtures.js';
 
 function collect(tty = false): CliIo & { out: string; err: string } {
@@ -112,4 +117,45 @@ test('eval --model a,b: an ensemble, with each member\'s accuracy in the table a
   assert.equal(o.n, 4);
   assert.deepEqual(o.members.map((m: { model: string }) => m.model), [a, b]);
   for (const m of o.members) assert.ok(m.accuracy >= 0 && m.accuracy <= 1);
+});
+
+test('calibrate --tta none,flip: a temperature per augmentation, each the NLL minimum of its own logits; a later fit keeps the others', async (t) => {
+  const { dir, cleanup } = await tempDir('calibrate');
+  t.after(cleanup);
+  const model = join(dir, 'm.safetensors'), out = join(dir, 'cal.safetensors'), cache = join(dir, 'cache');
+  await saveTinyModel(model, 3, { labels: JSON.stringify(['happy', 'sad', 'angry']) });
+  await imageFolder(join(dir, 'data'), ['happy', 'sad', 'angry'], 4);
+  const data = ['--data', join(dir, 'data'), '--format', 'folder', '--cache-dir', cache];
+  const logs: string[] = [];
+  t.mock.method(console, 'log', (s: string) => { logs.push(s); });
+  assert.equal(await calibrateCommand(['--model', model, ...data, '--tta', 'flip,none', '--out', out, '--json']), 0);
+  const report = JSON.parse(logs.pop()!);
+  assert.deepEqual(report.fits.map((f: { tta: string }) => f.tta), ['none', 'flip'], 'the single view first');
+
+  const want = async (tta: 'none' | 'flip') => {
+    const r = await modelLogits({ modelPath: model, data: { format: 'folder', path: join(dir, 'data') }, tta, threads: 1 });
+    return fitTemperature(r.logits, r.targets, r.K);
+  };
+  const tNone = await want('none'), tFlip = await want('flip');
+  const md = loadModel(out).metadata;
+  assert.ok(Math.abs(Number(md.temperature) - tNone) < 1e-6, `${md.temperature} vs ${tNone}`);
+  assert.ok(Math.abs(modelTemperature(md, 'flip') - tFlip) < 1e-6, `${modelTemperature(md, 'flip')} vs ${tFlip}`);
+  const flip = JSON.parse(md.ttaCalibration).flip;
+  assert.equal(flip.n, 12);
+  assert.ok(Math.abs(flip.singleViewTemperature.temperature - tNone) < 1e-6, 'compared with the single view fitted in the same run');
+  assert.ok(flip.after.nll <= flip.singleViewTemperature.nll + 1e-12, 'its own temperature fits its logits at least as well');
+  assert.equal(JSON.parse(md.calibration).n, 12);
+
+  // refitting flip alone leaves the single view's record as it was
+  assert.equal(await calibrateCommand(['--model', out, ...data, '--tta', 'flip']), 0);
+  const md2 = loadModel(out).metadata;
+  assert.equal(md2.temperature, md.temperature);
+  assert.equal(md2.calibration, md.calibration);
+  assert.ok(Math.abs(modelTemperature(md2, 'flip') - tFlip) < 1e-6);
+  assert.match(logs.join('\n'), /--tta flip: temperature [\d.]+ fitted on 12 images; .* \(at the single view's temperature/);
+
+  // a bad --tta is a usage error, and nothing is written
+  t.mock.method(console, 'error', () => {});
+  assert.equal(await calibrateCommand(['--model', model, ...data, '--tta', 'mirror', '--out', join(dir, 'x.safetensors')]), 2);
+  assert.throws(() => loadModel(join(dir, 'x.safetensors')));
 });

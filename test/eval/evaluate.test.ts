@@ -107,6 +107,15 @@ test('label and temperature metadata parsing', () => {
   assert.equal(modelTemperature({}), 1);
   assert.equal(modelTemperature({ temperature: '0.8' }), 0.8);
   assert.throws(() => modelTemperature({ temperature: '-1' }), /not a positive number/);
+  // a temperature per test-time augmentation, the single view's where one was not fitted
+  const md = { temperature: '0.8', ttaCalibration: JSON.stringify({ flip: { temperature: 0.7, n: 10 } }) };
+  assert.equal(modelTemperature(md), 0.8);
+  assert.equal(modelTemperature(md, 'flip'), 0.7);
+  assert.equal(modelTemperature(md, 'tencrop'), 0.8);
+  assert.equal(modelTemperature({ ttaCalibration: md.ttaCalibration }, 'tencrop'), 1);
+  assert.throws(() => modelTemperature({ ttaCalibration: '{"flip":' }, 'flip'), /ttaCalibration metadata is not JSON/);
+  assert.throws(() => modelTemperature({ ttaCalibration: '[1]' }, 'flip'), /not a JSON object keyed by augmentation/);
+  assert.throws(() => modelTemperature({ ttaCalibration: '{"flip":{"temperature":0}}' }, 'flip'), /flip temperature .* not a positive number/);
   // empty dataset classes the model lacks are fine
   assert.deepEqual(mapClasses({ classes: ['happy', 'contempt'], labels: Uint8Array.of(0, 0) }, ['sad', 'happy']), [1, -1]);
 });

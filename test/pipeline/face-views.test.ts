@@ -66,3 +66,26 @@ test('face views: the browser\'s recipe (ONNX logits, views merged, the model\'s
     for (let i = 0; i < n * K; i++) assert.ok(Math.abs(browser[i] - want[i]) < 1e-5, `${tta}, value ${i}: ${browser[i]} vs ${want[i]}`);
   }
 });
+
+test('classifier: with tta flip it uses the temperature the model records for flip, else the single view\'s', async (t) => {
+  const { dir, cleanup } = await tempDir('face-views-t');
+  t.after(cleanup);
+  const calibrated = join(dir, 'flip.safetensors'), plain = join(dir, 'plain.safetensors');
+  await saveTinyModel(calibrated, 7, { temperature: '1.3', ttaCalibration: JSON.stringify({ flip: { temperature: 0.9 } }) });
+  await saveTinyModel(plain, 7, { temperature: '1.3' });
+  const n = 2, faces = new Uint8Array(n * 48 * 48).map((_, i) => (i * 29) % 251);
+  const probs: Record<string, Float32Array> = {};
+  for (const [name, model, tta, T] of [['flip', calibrated, 'flip', 0.9], ['none', calibrated, 'none', 1.3], ['plain flip', plain, 'flip', 1.3]] as const) {
+    const c = await createClassifier({ model, tta, backend: 'engine' });
+    assert.equal(c.temperature, T, name);
+    probs[name] = await c.classify(faces, n);
+    await c.close();
+  }
+  // same weights and views, a lower temperature: the same arg-max with a higher top probability
+  for (let j = 0; j < n; j++) {
+    const row = (p: Float32Array) => Array.from(p.subarray(j * 7, j * 7 + 7));
+    const a = row(probs.flip), b = row(probs['plain flip']);
+    assert.equal(a.indexOf(Math.max(...a)), b.indexOf(Math.max(...b)));
+    assert.ok(Math.max(...a) > Math.max(...b), `face ${j}: ${Math.max(...a)} vs ${Math.max(...b)}`);
+  }
+});

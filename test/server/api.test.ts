@@ -139,6 +139,26 @@ test('/openapi.json is an OpenAPI 3 document with every route; /docs and /v1/mod
   assert.equal(mo.video, false);
 });
 
+test('/v1/models with --tta flip reports the temperature calibrated for flip; the one-view ONNX keeps the single view\'s', async (t) => {
+  const d = await tempDir('api-flip');
+  t.after(d.cleanup);
+  const path = join(d.dir, 'flip-test.safetensors');
+  await saveTinyModel(path, 1, { ttaCalibration: JSON.stringify({ flip: { temperature: 0.8 } }) });
+  const flipApp = await buildServer({ model: path, tta: 'flip', limits: LIMITS, videoModule: false });
+  t.after(() => flipApp.close());
+  const mo = (await flipApp.inject({ method: 'GET', url: '/v1/models' })).json();
+  assert.equal(mo.model.tta, 'flip');
+  assert.equal(mo.model.temperature, 0.8, 'what the page divides its merged flip logits by');
+  const c = await flipApp.inject({ method: 'GET', url: '/models/classifier.onnx' });
+  const ort = await import('onnxruntime-node');
+  const s = await ort.InferenceSession.create(new Uint8Array(c.rawPayload));
+  t.after(() => s.release());
+  const out = await s.run({ input: new ort.Tensor('float32', new Float32Array(48 * 48).fill(0.3), [1, 1, 48, 48]) });
+  const z = out.logits.data as Float32Array, p = out.probabilities.data as Float32Array;
+  const max = Math.max(...z), e = Array.from(z, (v) => Math.exp((v - max) / 1.5)), sum = e.reduce((a, b) => a + b, 0);
+  e.forEach((v, i) => assert.ok(Math.abs(v / sum - p[i]) < 1e-5, `class ${i}: ${p[i]} vs softmax(logits / 1.5) ${v / sum}`));
+});
+
 test('model files for the browser: classifier ONNX exported on the fly, BlazeFace, onnxruntime-web', async () => {
   const c = await app.inject({ method: 'GET', url: '/models/classifier.onnx' });
   assert.equal(c.statusCode, 200);

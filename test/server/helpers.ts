@@ -13,12 +13,12 @@ export async function tempDir(tag: string): Promise<{ dir: string; cleanup: () =
 }
 
 /** A 7-class reference net (widths [4, 8]) with random weights, saved to `path` (no trained model needed). */
-export async function saveTinyModel(path: string, seed = 1): Promise<void> {
+export async function saveTinyModel(path: string, seed = 1, metadata: Record<string, string> = {}): Promise<void> {
   const graph = buildReferenceNet({ widths: [4, 8], stem: 4, classes: 7 });
   const s = await Session.create({ graph, seed, inferBatches: [1] });
   const weights = s.getWeights();
   await s.close();
-  saveModel(path, { graph, weights, metadata: { temperature: '1.5' } });
+  saveModel(path, { graph, weights, metadata: { temperature: '1.5', ...metadata } });
 }
 
 /** A face-free test image: a colour gradient with a circle, as JPEG or PNG. */

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { encodeModel, exportOnnx, type StoredDtype } from '../../engine/index.js';
 import { loadModel, writeFileAtomic } from '../../engine/node/index.js';
 import { resolveModelPath } from '../../model/registry.js';
+import { modelTemperature } from '../../eval/labels.js';
 import { oneOf } from '../flags.js';
 
 const USAGE = `Usage: ferkit export --model <name|path> --out model.onnx [--json]
@@ -37,7 +38,8 @@ export async function exportCommand(argv: string[]): Promise<number> {
   }
   const path = resolveModelPath(a.model);
   const m = loadModel(path);
-  const temperature = Number(m.metadata.temperature ?? 1);
+  // the single view's: an ONNX file scores one view per face
+  const temperature = modelTemperature(m.metadata);
   const stored: StoredDtype = asModelFile ? dtype ?? m.storedAs ?? 'F32' : 'F32';
   let bytes: Uint8Array;
   let what: string;

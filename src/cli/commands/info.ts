@@ -8,6 +8,16 @@ import { countParams, macsPerImage, type Graph } from '../../engine/index.js';
 import { loadModel } from '../../engine/node/index.js';
 import { buildReferenceNet } from '../../model/reference-net.js';
 import { resolveModelPath } from '../../model/registry.js';
+import { ttaCalibrations } from '../../eval/labels.js';
+
+/** Temperatures fitted per test-time augmentation; info shows a file as it is, so unreadable metadata is shown, not thrown. */
+function ttaTemperatures(md: Record<string, string>): Record<string, number | string> {
+  try {
+    return Object.fromEntries(Object.entries(ttaCalibrations(md)).map(([tta, c]) => [tta, c!.temperature]));
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
 
 const USAGE = `Usage: ferkit info [--widths 16,32,64,128] [--units 1] [--json]   a network built from these settings
        ferkit info --model <name|path> [--json]                     a model file (bundled name or .safetensors)
@@ -56,6 +66,8 @@ export async function infoCommand(argv: string[]): Promise<number> {
     ...describeGraph(m.graph),
     labels: parse(md.labels) ?? null,
     temperature: md.temperature !== undefined ? Number(md.temperature) : null,
+    /** temperatures fitted for test-time augmentations (ferkit calibrate --tta) */
+    ttaTemperatures: ttaTemperatures(md),
     trainedEpochs: parse(md.trainConfig)?.epochs ?? null,
     bestEpoch: md.epoch !== undefined ? Number(md.epoch) : null,
     valAccuracy: md.valAcc !== undefined ? Number(md.valAcc) : null,
@@ -68,7 +80,7 @@ export async function infoCommand(argv: string[]): Promise<number> {
     ['MACs per face', `${(info.macs / 1e6).toFixed(2)} M`],
     ['layers', info.layers],
     ['labels', Array.isArray(info.labels) ? info.labels.join(', ') : '(not recorded)'],
-    ['temperature', info.temperature ?? '1 (not calibrated)'],
+    ['temperature', `${info.temperature ?? '1 (not calibrated)'}${Object.entries(info.ttaTemperatures).map(([tta, t]) => `; --tta ${tta} ${t}`).join('')}`],
     ['training', info.bestEpoch !== null ? `epoch ${info.bestEpoch}${info.trainedEpochs ? ` of ${info.trainedEpochs}` : ''}, validation accuracy ${info.valAccuracy !== null ? (info.valAccuracy * 100).toFixed(2) + '%' : '?'}` : '(not recorded)'],
   ];
   console.log(rows.map(([k, v]) => `${k.padEnd(15)}${v}`).join('\n'));
