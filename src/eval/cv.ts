@@ -6,6 +6,10 @@
  * per person): every subject's images are in exactly one fold (data's subjectKFold). Otherwise a
  * stratified k-fold over images (data's kFold). The fold assignment (the subjects, and the image indices,
  * of each test fold) is part of the result, so a report can state the protocol exactly.
+ *
+ * Each fold's model is scored as a classifier over the classes its training images have, as a model
+ * trained on that data alone would be: a pretrained model's extra outputs (FER2013's neutral, on CK+48)
+ * are not candidates. The accuracy over every output is reported too.
  */
 import type { Dataset } from '../data/dataset.js';
 import { subset } from '../data/dataset.js';
@@ -42,6 +46,13 @@ export interface CvOptions {
   batch?: number;
   /** the model's output classes (default: the trained model's `labels`, else the dataset's classes) */
   labels?: string[];
+  /**
+   * Score each fold's model as a classifier over the classes its training images have (default true): an
+   * output no training image has (CK+48 has no neutral face, but a FER2013 model has a neutral output) is
+   * not a candidate. The fold's own training data decides, never its test images. The accuracy over every
+   * output is reported beside it (`allOutputs`).
+   */
+  trainedClassesOnly?: boolean;
   /** called after each fold is scored */
   onFold?: (r: FoldResult) => void;
 }
@@ -59,6 +70,11 @@ export interface FoldResult {
   confusion: number[][];
   /** an ensemble's members, each scored alone on this fold */
   members?: { name: string; accuracy: number; macroF1: number }[];
+  /** the classes the fold's training images have (indices into `labels`): the candidates with trainedClassesOnly */
+  trainedClasses: number[];
+  /** accuracy with only the trained classes candidates, and with every output (one of them is `accuracy`) */
+  trainedClassesAccuracy: number;
+  allOutputsAccuracy: number;
 }
 
 /** One ensemble member's cross-validation estimate, over the same folds as the ensemble's. */
@@ -86,6 +102,24 @@ export interface CvResult {
   labels: string[];
   /** with an ensemble: each member's estimate */
   members?: MemberResult[];
+  /** whether each fold was scored over the classes its training images have only (the figures above) */
+  trainedClassesOnly: boolean;
+  /** both ways of scoring, for comparison: only the trained classes candidates, and every output */
+  trainedClasses: { accuracy: MeanStd; pooledAccuracy: number };
+  allOutputs: { accuracy: MeanStd; pooledAccuracy: number };
+}
+
+/**
+ * `logits` (n x K) with the outputs outside `candidates` pushed to -1e30, so that the softmax gives them
+ * exactly 0 and the arg-max never picks them. A copy; the input is left as it is.
+ */
+export function restrictToCandidates(logits: Float32Array, K: number, candidates: readonly number[]): Float32Array {
+  const out = Float32Array.from(logits);
+  if (candidates.length === K) return out;
+  const keep = new Uint8Array(K);
+  for (const c of candidates) keep[c] = 1;
+  for (let i = 0; i < out.length; i++) if (!keep[i % K]) out[i] = -1e30;
+  return out;
 }
 
 /** Mean and sample standard deviation (divides by n - 1; 0 for a single value). */
@@ -113,7 +147,10 @@ export async function crossValidate(o: CvOptions): Promise<CvResult> {
   const n = ds.labels.length;
   const results: FoldResult[] = [];
   let labels = o.labels;
+  const trainedOnly = o.trainedClassesOnly ?? true;
   let pooledLogits: Float32Array | undefined;
+  /** pooled logits scored the other way (every output when trainedOnly, else the trained classes) */
+  let pooledOther: Float32Array | undefined;
   let pooledTargets: Int32Array | undefined;
   /** per member: pooled logits over all images */
   const memberPooled = new Map<string, Float32Array>();
@@ -139,12 +176,26 @@ export async function crossValidate(o: CvOptions): Promise<CvResult> {
     if (logits.length !== test.length * K) throw new Error(`fold ${f}: the trained model gives ${logits.length / Math.max(1, test.length)} outputs per image, but there are ${K} labels (${labels.join(', ')})`);
     const map = mapClasses(ds, labels);
     const targets = Int32Array.from(testDs.labels, (y) => map[y]);
-    const r = evaluateLogits(logits, targets, labels);
+    // the candidates: the outputs the fold's training images have (or all), decided without the test fold
+    const trainedClasses = [...new Set(Array.from(trainDs.labels, (y) => map[y]))].filter((c) => c >= 0).sort((a, b) => a - b);
+    const candidates = trainedOnly ? trainedClasses : labels.map((_, c) => c);
+    const restricted = restrictToCandidates(logits, K, trainedClasses);
+    const scored = trainedOnly ? restricted : logits;
+    const r = evaluateLogits(scored, targets, labels);
+    const trainedClassesAccuracy = evaluateLogits(restricted, targets, labels).accuracy;
+    const allOutputsAccuracy = evaluateLogits(logits, targets, labels).accuracy;
     pooledLogits ??= new Float32Array(n * K);
+    pooledOther ??= new Float32Array(n * K);
     pooledTargets ??= new Int32Array(n);
-    test.forEach((idx, j) => { pooledLogits!.set(logits.subarray(j * K, (j + 1) * K), idx * K); pooledTargets![idx] = targets[j]; });
-    const members = memberLogits.map(([name, z]) => {
-      if (z.length !== test.length * K) throw new Error(`fold ${f}: member ${name} gives ${z.length / Math.max(1, test.length)} outputs per image, expected ${K}`);
+    const other = trainedOnly ? logits : restricted;
+    test.forEach((idx, j) => {
+      pooledLogits!.set(scored.subarray(j * K, (j + 1) * K), idx * K);
+      pooledOther!.set(other.subarray(j * K, (j + 1) * K), idx * K);
+      pooledTargets![idx] = targets[j];
+    });
+    const members = memberLogits.map(([name, raw]) => {
+      if (raw.length !== test.length * K) throw new Error(`fold ${f}: member ${name} gives ${raw.length / Math.max(1, test.length)} outputs per image, expected ${K}`);
+      const z = restrictToCandidates(raw, K, candidates);
       if (!memberPooled.has(name)) memberPooled.set(name, new Float32Array(n * K));
       test.forEach((idx, j) => memberPooled.get(name)!.set(z.subarray(j * K, (j + 1) * K), idx * K));
       const e = evaluateLogits(z, targets, labels!);
@@ -154,11 +205,13 @@ export async function crossValidate(o: CvOptions): Promise<CvResult> {
       fold: f, trainSize: train.length, testSize: test.length, accuracy: r.accuracy, macroF1: r.macroF1,
       subjects: ds.subjects ? [...new Set(Array.from(test, (i) => ds.subjects![i]))].sort() : [],
       testIndices: Array.from(test), confusion: r.confusion, ...(members.length ? { members } : {}),
+      trainedClasses, trainedClassesAccuracy, allOutputsAccuracy,
     };
     results.push(fr);
     o.onFold?.(fr);
   }
   const pooled = evaluateLogits(pooledLogits!, pooledTargets!, labels!);
+  const otherPooled = evaluateLogits(pooledOther!, pooledTargets!, labels!);
   return {
     protocol: {
       folds: k, subjectIndependent, stratified: !subjectIndependent, seed, images: n,
@@ -169,6 +222,9 @@ export async function crossValidate(o: CvOptions): Promise<CvResult> {
     macroF1: meanStd(results.map((r) => r.macroF1)),
     pooled,
     labels: labels!,
+    trainedClassesOnly: trainedOnly,
+    trainedClasses: { accuracy: meanStd(results.map((r) => r.trainedClassesAccuracy)), pooledAccuracy: (trainedOnly ? pooled : otherPooled).accuracy },
+    allOutputs: { accuracy: meanStd(results.map((r) => r.allOutputsAccuracy)), pooledAccuracy: (trainedOnly ? otherPooled : pooled).accuracy },
     ...(memberPooled.size ? {
       members: [...memberPooled].map(([name, z]) => {
         const of = (k: 'accuracy' | 'macroF1') => meanStd(results.map((r) => r.members!.find((m) => m.name === name)![k]));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dataset } from '../../src/data/dataset.js';
-import { cvCommand, type CvCommandTrain } from '../../src/cli/commands/cv.js';
+import { cvCommand, cvJson, formatCvTable, type CvCommandTrain } from '../../src/cli/commands/cv.js';
 import type { CliIo } from '../../src/cli/commands/eval.js';
 import { crossValidate, meanStd } from '../../src/eval/cv.js';
 import { ensemblePredictor } from '../../src/eval/predict.js';
@@ -139,4 +139,52 @@ test('crossValidate scores an ensemble\'s members alone as well, over the same f
   const plain = await crossValidate({ data: data(), folds: 3, seed: 1, train: async () => oracle() });
   assert.equal(plain.members, undefined);
   assert.equal(plain.folds[0].members, undefined);
+});
+
+test('crossValidate scores over the classes of each fold\'s training images: an extra output is not a candidate, and the test fold does not choose', async () => {
+  // a model with a 4th output, neutral, that no image has: it tops the true class on every 'happy' image
+  const labels = ['angry', 'happy', 'sad', 'neutral'];
+  const withNeutral = () => ({
+    predict: (x: Float32Array, count: number) => {
+      const px = x.length / count, out = new Float32Array(count * 4);
+      for (let i = 0; i < count; i++) {
+        const level = Math.round(((x[i * px] * 0.25 + 0.5) * 255) / 50) - 1;
+        out[i * 4 + level] = 3;
+        out[i * 4 + 3] = level === 1 ? 5 : 0;
+      }
+      return out;
+    },
+  });
+  const r = await crossValidate({ data: data(), folds: 3, seed: 1, labels, train: async () => withNeutral() });
+  assert.equal(r.trainedClassesOnly, true);
+  assert.equal(r.accuracy.mean, 1);
+  assert.equal(r.pooled.accuracy, 1);
+  assert.equal(r.pooled.confusion.reduce((s, row) => s + row[3], 0), 0, 'neutral never predicted');
+  for (const f of r.folds) assert.deepEqual(f.trainedClasses, [0, 1, 2]);
+  // the same logits with every output a candidate: the 8 'happy' images go to neutral
+  assert.ok(Math.abs(r.allOutputs.accuracy.mean - 2 / 3) < 1e-12);
+  assert.ok(Math.abs(r.allOutputs.pooledAccuracy - 16 / 24) < 1e-12);
+  assert.match(formatCvTable(r), /candidates: the classes of each fold's training images; neutral \(no training image\) never predicted\. With every output a candidate \(--all-outputs\): 66\.67% ± [\d.]+, pooled 66\.67%/);
+  assert.equal(cvJson(r).allOutputs && (cvJson(r).allOutputs as { pooledAccuracy: number }).pooledAccuracy, 16 / 24);
+  const all = await crossValidate({ data: data(), folds: 3, seed: 1, labels, trainedClassesOnly: false, train: async () => withNeutral() });
+  assert.match(formatCvTable(all), /candidates: every output\. With only the classes of each fold's training images \(neutral left out\): 100\.00% ± 0\.00, pooled 100\.00%/);
+  assert.ok(Math.abs(all.accuracy.mean - 2 / 3) < 1e-12);
+  assert.equal(all.trainedClasses.accuracy.mean, 1);
+  assert.equal(all.pooled.confusion.reduce((s, row) => s + row[3], 0), 8);
+
+  // 'sad' only in subject S0's images: the fold that tests S0 has no 'sad' to train on, so 'sad' is not
+  // a candidate there and S0's sad images count as errors, even to an oracle (the test fold must not choose)
+  const ds = data();
+  for (let i = 0; i < 24; i++) {
+    const label = ds.subjects![i] === 'S0' ? 2 : i % 2;
+    ds.labels[i] = label;
+    ds.images.fill(50 * (label + 1), i * S * S, (i + 1) * S * S);
+  }
+  const r2 = await crossValidate({ data: ds, folds: 3, seed: 1, train: async () => oracle() });
+  const f0 = r2.folds.find((f) => f.subjects.includes('S0'))!;
+  assert.deepEqual(f0.trainedClasses, [0, 1]);
+  assert.equal(f0.trainedClassesAccuracy, f0.accuracy);
+  assert.ok(Math.abs(f0.accuracy - (f0.testSize - 4) / f0.testSize) < 1e-12, `${f0.accuracy}`);
+  assert.equal(f0.allOutputsAccuracy, 1);
+  for (const f of r2.folds.filter((g) => g !== f0)) assert.deepEqual([f.trainedClasses, f.accuracy], [[0, 1, 2], 1]);
 });

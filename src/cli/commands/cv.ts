@@ -37,6 +37,8 @@ Options:
   --seed <n>               seed for the folds and the training (default 0)
   --threads <n>            compute threads
   --tta <none|flip|tencrop>  test-time augmentation when scoring (default none)
+  --all-outputs            let every output of the model be a candidate (default: only the classes the
+                           fold's training images have; the other figure is printed as well)
   --keep-contempt          ckplus: keep contempt as an 8th class
   --custom-classes         folder: class folders need not be expressions: each is a class
   --cache-dir <dir>        cache the decoded dataset here
@@ -67,6 +69,13 @@ export function formatCvTable(r: CvResult): string {
   lines.push(`accuracy  ${(r.accuracy.mean * 100).toFixed(2)}% ± ${(r.accuracy.std * 100).toFixed(2)}  (mean ± sample std over folds)`);
   lines.push(`macro-F1  ${r.macroF1.mean.toFixed(4)} ± ${r.macroF1.std.toFixed(4)}`);
   lines.push(`pooled    accuracy ${(r.pooled.accuracy * 100).toFixed(2)}%, macro-F1 ${r.pooled.macroF1.toFixed(4)} over all ${r.pooled.n} held-out predictions`);
+  const notTrained = r.labels.filter((_, c) => r.folds.some((f) => !f.trainedClasses.includes(c)));
+  if (notTrained.length) {
+    const pct = (x: { accuracy: { mean: number; std: number }; pooledAccuracy: number }) => `${(x.accuracy.mean * 100).toFixed(2)}% ± ${(x.accuracy.std * 100).toFixed(2)}, pooled ${(x.pooledAccuracy * 100).toFixed(2)}%`;
+    lines.push(r.trainedClassesOnly
+      ? `candidates: the classes of each fold's training images; ${notTrained.join(', ')} (no training image) never predicted. With every output a candidate (--all-outputs): ${pct(r.allOutputs)}`
+      : `candidates: every output. With only the classes of each fold's training images (${notTrained.join(', ')} left out): ${pct(r.trainedClasses)}`);
+  }
   if (r.members) {
     lines.push('', 'the ensemble\'s members alone (same folds and training):');
     for (const m of r.members) {
@@ -86,7 +95,11 @@ export function cvJson(r: CvResult): Record<string, unknown> {
     folds: r.folds.map((f) => ({
       fold: f.fold, trainSize: f.trainSize, testSize: f.testSize, accuracy: f.accuracy, macroF1: f.macroF1,
       subjects: f.subjects, testIndices: f.testIndices, confusion: f.confusion, ...(f.members ? { members: f.members } : {}),
+      trainedClasses: f.trainedClasses.map((c) => r.labels[c]), trainedClassesAccuracy: f.trainedClassesAccuracy, allOutputsAccuracy: f.allOutputsAccuracy,
     })),
+    trainedClassesOnly: r.trainedClassesOnly,
+    trainedClasses: { accuracy: { mean: r.trainedClasses.accuracy.mean, std: r.trainedClasses.accuracy.std }, pooledAccuracy: r.trainedClasses.pooledAccuracy },
+    allOutputs: { accuracy: { mean: r.allOutputs.accuracy.mean, std: r.allOutputs.accuracy.std }, pooledAccuracy: r.allOutputs.pooledAccuracy },
     pooled: { n: r.pooled.n, accuracy: r.pooled.accuracy, macroF1: r.pooled.macroF1, perClass: r.pooled.perClass, confusion: r.pooled.confusion },
     ...(r.members ? { members: r.members.map((m) => ({ name: m.name, accuracy: { mean: m.accuracy.mean, std: m.accuracy.std }, macroF1: { mean: m.macroF1.mean, std: m.macroF1.std }, pooledAccuracy: m.pooled.accuracy })) } : {}),
   };
@@ -100,7 +113,7 @@ export async function cvCommand(argv: string[], train: CvCommandTrain, io: CliIo
       options: {
         data: { type: 'string' }, format: { type: 'string' }, split: { type: 'string' }, folds: { type: 'string' },
         'subject-independent': { type: 'boolean', default: false }, epochs: { type: 'string' }, seed: { type: 'string' },
-        threads: { type: 'string' }, tta: { type: 'string' }, 'keep-contempt': { type: 'boolean', default: false }, 'custom-classes': { type: 'boolean', default: false },
+        threads: { type: 'string' }, tta: { type: 'string' }, 'all-outputs': { type: 'boolean', default: false }, 'keep-contempt': { type: 'boolean', default: false }, 'custom-classes': { type: 'boolean', default: false },
         'cache-dir': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -141,7 +154,7 @@ export async function cvCommand(argv: string[], train: CvCommandTrain, io: CliIo
     }
     const log = (m: string) => { progress.done(); io.stderr(m + '\n'); };
     const result = await crossValidate({
-      data: ds, folds, subjectIndependent, seed, tta,
+      data: ds, folds, subjectIndependent, seed, tta, trainedClassesOnly: !values['all-outputs'],
       train: (trainDs, testDs, fold) => {
         log(`fold ${fold + 1}/${folds}: training on ${trainDs.labels.length} images, testing on ${testDs.labels.length}`);
         return train(trainDs, testDs, fold, { epochs, seed, threads, log });
