@@ -1,6 +1,7 @@
 /**
  * Matching a model's outputs to a dataset's classes, reading the model's label and temperature metadata
- * (a temperature per test-time augmentation), and turning logits into an EvalResult. Pure (no I/O), shared by evaluateModel and crossValidate.
+ * (a temperature per test-time augmentation), and turning logits into an EvalResult. Pure (no I/O), shared
+ * by evaluateModel and crossValidate.
  */
 import type { Dataset } from '../data/dataset.js';
 import { canonicalLabel, FER_LABELS } from '../data/labels.js';
@@ -39,11 +40,10 @@ export function modelLabels(metadata: Record<string, string>, classes: number): 
 /**
  * The calibrated softmax temperature for scoring with test-time augmentation `tta` (default 1).
  *
- * Averaging the logits of several views of a face (flip, ten-crop) shrinks them, so the temperature that
- * calibrates one view leaves the averaged views under-confident: `ferkit calibrate --tta flip` fits a
- * temperature per augmentation and records it in metadata `ttaCalibration` (a JSON object keyed by the
- * augmentation). Metadata `temperature` is the single view's, and the fallback for an augmentation that
- * was not calibrated.
+ * Averaging the logits of several views of a face (flip, ten-crop) shrinks them, so their best temperature
+ * differs from one view's: `ferkit calibrate --tta flip` fits a temperature per augmentation and records it
+ * in metadata `ttaCalibration` (a JSON object keyed by the augmentation). Metadata `temperature` is the
+ * single view's, and the fallback for an augmentation that was not calibrated.
  */
 export function modelTemperature(metadata: Record<string, string>, tta: Tta = 'none'): number {
   if (tta !== 'none' && metadata.ttaCalibration) {
