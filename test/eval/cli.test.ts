@@ -11,6 +11,7 @@ import { fitTemperature } from '../../src/eval/calibration.js';
 import { modelLogits } from '../../src/eval/evaluate.js';
 import { modelTemperature } from '../../src/eval/labels.js';
 import { loadModel } from '../../src/engine/node/index.js';
+import { resolveModelPath } from '../../src/model/registry.js';
 import { imageFolder, saveTinyModel, tempDir } from './fixtures.js';
 
 function collect(tty = false): CliIo & { out: string; err: string } {
@@ -155,7 +156,13 @@ test('calibrate --tta none,flip: a temperature per augmentation, each the NLL mi
   assert.match(logs.join('\n'), /--tta flip: temperature [\d.]+ fitted on 12 images; .* \(at the single view's temperature/);
 
   // a bad --tta is a usage error, and nothing is written
-  t.mock.method(console, 'error', () => {});
+  const errors: string[] = [];
+  t.mock.method(console, 'error', (m: string) => { errors.push(m); });
+  // a bundled model is not rewritten in place: --out is required
+  const bundled = resolveModelPath('tiny'), before = readFileSync(bundled);
+  assert.equal(await calibrateCommand(['--model', 'tiny', ...data]), 2);
+  assert.match(errors.pop()!, /--model tiny is a bundled model; give --out FILE/);
+  assert.deepEqual(readFileSync(bundled), before);
   assert.equal(await calibrateCommand(['--model', model, ...data, '--tta', 'mirror', '--out', join(dir, 'x.safetensors')]), 2);
   assert.throws(() => loadModel(join(dir, 'x.safetensors')));
 });

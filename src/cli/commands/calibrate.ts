@@ -22,7 +22,8 @@ import { resolveModelPath } from '../../model/registry.js';
 import { DATASET_FORMATS, type DatasetFormat } from '../../data/index.js';
 
 const USAGE = `Usage: ferkit calibrate --model M --data PATH --format F [--split NAME] [--tta LIST] [--out FILE] [--json]
-Fits the temperature on the given (validation) data and writes it into --out (default: the model file itself).
+Fits the temperature on the given (validation) data and writes it into --out (default: the model file itself;
+--out is required for a bundled model name).
   --tta LIST   the test-time augmentations to fit a temperature for, comma-separated from ${TTAS.join(', ')}
                (default none: the single view). ferkit eval, predict and serve use the one that matches
                their own --tta, and the single view's where that was not fitted.
@@ -55,6 +56,11 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const modelPath = resolveModelPath(a.model);
+  if (!a.out && modelPath !== a.model) {
+    // a bundled name: writing in place would change the installed package's model for every user of it
+    console.error(`ferkit calibrate: --model ${a.model} is a bundled model; give --out FILE for the calibrated copy (its file, ${modelPath}, is left as it is)\n\n${USAGE}`);
+    return 2;
+  }
   const out = a.out ?? modelPath;
   let model: ModelData | undefined;
   const fits: ({ tta: Tta } & Fit)[] = [];
