@@ -148,9 +148,9 @@ export async function crossValidate(o: CvOptions): Promise<CvResult> {
   const results: FoldResult[] = [];
   let labels = o.labels;
   const trainedOnly = o.trainedClassesOnly ?? true;
-  let pooledLogits: Float32Array | undefined;
-  /** pooled logits scored the other way (every output when trainedOnly, else the trained classes) */
-  let pooledOther: Float32Array | undefined;
+  /** every fold's logits pooled, as the model gave them and restricted to the trained classes */
+  let pooledAll: Float32Array | undefined;
+  let pooledRestricted: Float32Array | undefined;
   let pooledTargets: Int32Array | undefined;
   /** per member: pooled logits over all images */
   const memberPooled = new Map<string, Float32Array>();
@@ -180,17 +180,14 @@ export async function crossValidate(o: CvOptions): Promise<CvResult> {
     const trainedClasses = [...new Set(Array.from(trainDs.labels, (y) => map[y]))].filter((c) => c >= 0).sort((a, b) => a - b);
     const candidates = trainedOnly ? trainedClasses : labels.map((_, c) => c);
     const restricted = restrictToCandidates(logits, K, trainedClasses);
-    const scored = trainedOnly ? restricted : logits;
-    const r = evaluateLogits(scored, targets, labels);
-    const trainedClassesAccuracy = evaluateLogits(restricted, targets, labels).accuracy;
-    const allOutputsAccuracy = evaluateLogits(logits, targets, labels).accuracy;
-    pooledLogits ??= new Float32Array(n * K);
-    pooledOther ??= new Float32Array(n * K);
+    const rRestricted = evaluateLogits(restricted, targets, labels), rAll = evaluateLogits(logits, targets, labels);
+    const r = trainedOnly ? rRestricted : rAll;
+    pooledAll ??= new Float32Array(n * K);
+    pooledRestricted ??= new Float32Array(n * K);
     pooledTargets ??= new Int32Array(n);
-    const other = trainedOnly ? logits : restricted;
     test.forEach((idx, j) => {
-      pooledLogits!.set(scored.subarray(j * K, (j + 1) * K), idx * K);
-      pooledOther!.set(other.subarray(j * K, (j + 1) * K), idx * K);
+      pooledAll!.set(logits.subarray(j * K, (j + 1) * K), idx * K);
+      pooledRestricted!.set(restricted.subarray(j * K, (j + 1) * K), idx * K);
       pooledTargets![idx] = targets[j];
     });
     const members = memberLogits.map(([name, raw]) => {
@@ -205,13 +202,13 @@ export async function crossValidate(o: CvOptions): Promise<CvResult> {
       fold: f, trainSize: train.length, testSize: test.length, accuracy: r.accuracy, macroF1: r.macroF1,
       subjects: ds.subjects ? [...new Set(Array.from(test, (i) => ds.subjects![i]))].sort() : [],
       testIndices: Array.from(test), confusion: r.confusion, ...(members.length ? { members } : {}),
-      trainedClasses, trainedClassesAccuracy, allOutputsAccuracy,
+      trainedClasses, trainedClassesAccuracy: rRestricted.accuracy, allOutputsAccuracy: rAll.accuracy,
     };
     results.push(fr);
     o.onFold?.(fr);
   }
-  const pooled = evaluateLogits(pooledLogits!, pooledTargets!, labels!);
-  const otherPooled = evaluateLogits(pooledOther!, pooledTargets!, labels!);
+  const pooledR = evaluateLogits(pooledRestricted!, pooledTargets!, labels!), pooledA = evaluateLogits(pooledAll!, pooledTargets!, labels!);
+  const pooled = trainedOnly ? pooledR : pooledA;
   return {
     protocol: {
       folds: k, subjectIndependent, stratified: !subjectIndependent, seed, images: n,
@@ -223,8 +220,8 @@ export async function crossValidate(o: CvOptions): Promise<CvResult> {
     pooled,
     labels: labels!,
     trainedClassesOnly: trainedOnly,
-    trainedClasses: { accuracy: meanStd(results.map((r) => r.trainedClassesAccuracy)), pooledAccuracy: (trainedOnly ? pooled : otherPooled).accuracy },
-    allOutputs: { accuracy: meanStd(results.map((r) => r.allOutputsAccuracy)), pooledAccuracy: (trainedOnly ? otherPooled : pooled).accuracy },
+    trainedClasses: { accuracy: meanStd(results.map((r) => r.trainedClassesAccuracy)), pooledAccuracy: pooledR.accuracy },
+    allOutputs: { accuracy: meanStd(results.map((r) => r.allOutputsAccuracy)), pooledAccuracy: pooledA.accuracy },
     ...(memberPooled.size ? {
       members: [...memberPooled].map(([name, z]) => {
         const of = (k: 'accuracy' | 'macroF1') => meanStd(results.map((r) => r.members!.find((m) => m.name === name)![k]));
