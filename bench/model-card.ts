@@ -22,7 +22,7 @@ import { cpus } from 'node:os';
 import { countParams, macsPerImage } from '../src/engine/index.js';
 import { loadModel, writeFileAtomic } from '../src/engine/node/index.js';
 import { evaluateModel, ttaCalibrations } from '../src/eval/evaluate.js';
-import type { Tta } from '../src/eval/predict.js';
+import type { Tta } from '../src/data/tta.js';
 import { renderConfusionSvg } from '../src/eval/report.js';
 
 const { values: a } = parseArgs({ options: { name: { type: 'string' }, run: { type: 'string' }, data: { type: 'string', default: '../shared/datasets/fer2013' }, extra: { type: 'string' } } });

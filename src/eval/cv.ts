@@ -15,7 +15,8 @@ import type { Dataset } from '../data/dataset.js';
 import { subset } from '../data/dataset.js';
 import { kFold, subjectKFold, type Split } from '../data/splits.js';
 import { evaluateLogits, mapClasses } from './labels.js';
-import { predictDataset, type Predictor, type Tta } from './predict.js';
+import { predictDataset, type Predictor } from './predict.js';
+import type { Tta } from '../data/tta.js';
 import type { EvalResult } from './types.js';
 
 /**

@@ -14,7 +14,8 @@ import { loadDataset, type DatasetFormat, type LoadDatasetOptions } from '../dat
 import { loadDatasetCached } from '../data/cache.js';
 import { classKey as key, evaluateLogits, mapClasses, modelLabels, modelTemperature } from './labels.js';
 import { softmax } from './metrics.js';
-import { predictDataset, TTA_VIEWS, type Tta } from './predict.js';
+import { predictDataset } from './predict.js';
+import { TTA_VIEWS, type Tta } from '../data/tta.js';
 import type { EvalResult } from './types.js';
 
 export type { EvalResult } from './types.js';
@@ -84,11 +85,26 @@ export async function evaluateEnsemble(o: Omit<EvaluateOptions, 'modelPath'> & {
 
 /** The model's logits on a dataset, the targets mapped onto the model's labels, and the model itself. */
 export async function modelLogits(o: EvaluateOptions) {
+  const tta = o.tta ?? 'none';
+  const r = await modelLogitsPerTta(o, [tta]);
+  return { logits: r.logits.get(tta)!, targets: r.targets, labels: r.labels, temperature: modelTemperature(r.model.metadata, tta), model: r.model, K: r.K };
+}
+
+/**
+ * The model's logits on a dataset with each of several test-time augmentations, the model and the dataset
+ * loaded once for all of them (calibrate fits a temperature per augmentation). `onProgress` counts images
+ * over all the augmentations together.
+ */
+export async function modelLogitsPerTta(o: Omit<EvaluateOptions, 'tta'>, ttas: readonly Tta[]) {
   const model = loadModel(o.modelPath);
-  const { labels, temperature, size, K } = describeModel(model, o.tta);
+  const { labels, size, K } = describeModel(model);
   const { ds, targets } = await loadEvalData(o, labels, size);
-  const logits = await predictWithModel(model, ds, o);
-  return { logits, targets, labels, temperature, model, K };
+  const logits = new Map<Tta, Float32Array>();
+  for (const [i, tta] of ttas.entries()) {
+    const onProgress = o.onProgress && ((done: number, total: number) => o.onProgress!(i * total + done, ttas.length * total));
+    logits.set(tta, await predictWithModel(model, ds, { ...o, tta, onProgress }));
+  }
+  return { logits, targets, labels, model, K };
 }
 
 /** What evaluation needs to know of a model file: its output labels, temperature (for scoring with `tta`) and input side. */

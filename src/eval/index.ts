@@ -1,7 +1,9 @@
 /** ferkit evaluation layer: metrics, calibration, prediction over datasets, reports and cross-validation. */
 export * from './metrics.js';
 export { fitTemperature, calibrateTemperature, nllAtTemperature, scoreAtTemperature, T_MIN, T_MAX, type TemperatureFit } from './calibration.js';
-export { predictDataset, ensemblePredictor, defaultCropSize, TTAS, TTA_VIEWS, isTta, type Predictor, type PredictOptions, type Tta } from './predict.js';
+export { predictDataset, ensemblePredictor, defaultCropSize, type Predictor, type PredictOptions } from './predict.js';
+// the TTA table lives in data (face views use it too); kept in eval's API, where `predictDataset` takes it
+export { TTAS, TTA_VIEWS, isTta, type Tta } from '../data/tta.js';
 export {
   renderConfusionSvg, renderReliabilitySvg, renderCurvesSvg, renderReportHtml, niceTicks, esc, PALETTE,
   type ConfusionSvgOptions, type CurveSeries, type CurvesOptions, type ReportMeta,

@@ -15,8 +15,6 @@ export interface Predictor {
   predict(input: Float32Array, count: number): Float32Array | ArrayLike<number>;
 }
 
-export { TTA_VIEWS, TTAS, isTta, type Tta } from '../data/tta.js';
-
 /**
  * Several models as one: the log of their averaged probabilities (softmax of each member's logits), so that
  * the arg-max and any softmax downstream see the ensemble's probabilities. Members must share the classes

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FER_LABELS } from '../../src/data/labels.js';
-import { evaluateEnsemble, evaluateModel, modelLogits } from '../../src/eval/evaluate.js';
+import { evaluateEnsemble, evaluateModel, modelLogits, modelLogitsPerTta } from '../../src/eval/evaluate.js';
 import { mapClasses, modelLabels, modelTemperature } from '../../src/eval/labels.js';
 import { bundledModelNames, packageRoot, resolveModelPath } from '../../src/model/registry.js';
 import { imageFolder, saveTinyModel, tempDir } from './fixtures.js';
@@ -131,4 +131,25 @@ test('resolveModelPath: files pass through, unknown names list the bundled model
   assert.throws(() => resolveModelPath('no-such-model-xyz'), (e: Error) =>
     /model 'no-such-model-xyz' not found/.test(e.message) && (names.length ? names.every((n) => e.message.includes(n)) : /no bundled models/.test(e.message)));
   for (const n of names) assert.match(resolveModelPath(n), new RegExp(`models[\\\\/]${n}\\.safetensors$`));
+});
+
+test('modelLogitsPerTta: each augmentation\'s logits are what modelLogits gives for it alone; progress counts over all of them', async (t) => {
+  const { dir, cleanup } = await tempDir('per-tta');
+  t.after(cleanup);
+  const model = join(dir, 'm.safetensors');
+  await saveTinyModel(model, 7, {}, 3);
+  await imageFolder(join(dir, 'data'), ['happy', 'sad'], 3);
+  const data = { format: 'folder' as const, path: join(dir, 'data') };
+  const seen: [number, number][] = [];
+  const ttas = ['none', 'flip', 'tencrop'] as const;
+  const r = await modelLogitsPerTta({ modelPath: model, data, threads: 1, onProgress: (d, n) => seen.push([d, n]) }, ttas);
+  assert.deepEqual([...r.logits.keys()], [...ttas]);
+  for (const tta of ttas) {
+    const alone = await modelLogits({ modelPath: model, data, tta, threads: 1 });
+    assert.deepEqual(Array.from(r.logits.get(tta)!), Array.from(alone.logits), tta);
+    assert.deepEqual(Array.from(r.targets), Array.from(alone.targets));
+  }
+  assert.notDeepEqual(Array.from(r.logits.get('flip')!), Array.from(r.logits.get('none')!), 'the views differ, so the comparison above can fail');
+  assert.ok(seen.every(([d, n], i) => n === 18 && d >= (seen[i - 1]?.[0] ?? 0)), JSON.stringify(seen));
+  assert.deepEqual(seen.at(-1), [18, 18]);
 });

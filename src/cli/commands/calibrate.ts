@@ -13,13 +13,14 @@ import { parseArgs } from 'node:util';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { calibrateTemperature, scoreAtTemperature, type TemperatureFit } from '../../eval/calibration.js';
-import { modelLogits } from '../../eval/evaluate.js';
+import { modelLogitsPerTta } from '../../eval/evaluate.js';
 import { modelTemperature, ttaCalibrations } from '../../eval/labels.js';
-import { TTAS, isTta, type Tta } from '../../eval/predict.js';
+import { TTAS, isTta, type Tta } from '../../data/tta.js';
 import { saveModel } from '../../engine/node/index.js';
 import type { ModelData } from '../../engine/model-file.js';
 import { resolveModelPath } from '../../model/registry.js';
 import { DATASET_FORMATS, type DatasetFormat } from '../../data/index.js';
+import { processIo, progressLine } from './eval.js';
 
 const USAGE = `Usage: ferkit calibrate --model M --data PATH --format F [--split NAME] [--tta LIST] [--out FILE] [--json]
 Fits the temperature on the given (validation) data and writes it into --out (default: the model file itself;
@@ -62,22 +63,27 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const out = a.out ?? modelPath;
-  let model: ModelData | undefined;
+  const io = processIo(), progress = progressLine(io, io.stderrIsTTY && !a.json);
+  const r = await modelLogitsPerTta({ modelPath, data: { format: a.format as DatasetFormat, path: a.data, split: a.split },
+    cacheDir: a['cache-dir'] ?? join(homedir(), '.cache', 'ferkit'),
+    onLoadProgress: (d, t) => progress.update('loading', d, t),
+    onProgress: (d, t) => progress.update(`predicting (${ttas.join(', ')})`, d, t),
+    onWarning: (m) => { progress.done(); io.stderr(m + '\n'); } }, ttas);
+  progress.done();
+  let model: ModelData = r.model;
   const fits: ({ tta: Tta } & Fit)[] = [];
   for (const tta of ttas) {
-    const r = await modelLogits({ modelPath, tta, data: { format: a.format as DatasetFormat, path: a.data, split: a.split },
-      cacheDir: a['cache-dir'] ?? join(homedir(), '.cache', 'ferkit') });
-    model ??= r.model;
-    const fit: Fit = { n: r.targets.length, ...calibrateTemperature(r.logits, r.targets, r.K) };
+    const logits = r.logits.get(tta)!;
+    const fit: Fit = { n: r.targets.length, ...calibrateTemperature(logits, r.targets, r.K) };
     if (tta !== 'none') {
       const T = modelTemperature(model.metadata);
-      fit.singleViewTemperature = { temperature: T, ...scoreAtTemperature(r.logits, r.targets, r.K, T) };
+      fit.singleViewTemperature = { temperature: T, ...scoreAtTemperature(logits, r.targets, r.K, T) };
     }
     model = { ...model, metadata: withFit(model.metadata, tta, { data: a.data, split: a.split ?? null, ...fit }) };
     fits.push({ tta, ...fit });
   }
   // written once, after every fit: a failure half-way leaves the file as it was
-  saveModel(out, model!);
+  saveModel(out, model);
   if (a.json) {
     const single = fits.find((f) => f.tta === 'none');
     console.log(JSON.stringify({ out, ...(single ? { n: single.n, temperature: single.temperature, before: single.before, after: single.after } : {}), fits }));

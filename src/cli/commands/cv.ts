@@ -7,7 +7,7 @@ import type { Dataset } from '../../data/dataset.js';
 import { loadDatasetCached } from '../../data/cache.js';
 import { DATASET_FORMATS, loadDataset, type DatasetFormat, type LoadDatasetOptions } from '../../data/readers/index.js';
 import { crossValidate, type CvResult, type TrainedModel } from '../../eval/cv.js';
-import type { Tta } from '../../eval/predict.js';
+import type { Tta } from '../../data/tta.js';
 import { parseTta, processIo, progressLine, type CliIo } from './eval.js';
 import { oneOf, UsageError } from '../flags.js';
 

@@ -7,7 +7,7 @@ import { DATASET_FORMATS, type DatasetFormat } from '../../data/readers/index.js
 import { oneOf, UsageError } from '../flags.js';
 import { writeFileAtomic } from '../../engine/node/files.js';
 import { evaluateEnsemble, evaluateModel } from '../../eval/evaluate.js';
-import { TTAS, type Tta } from '../../eval/predict.js';
+import { TTAS, type Tta } from '../../data/tta.js';
 import { renderReportHtml } from '../../eval/report.js';
 import type { EvalResult } from '../../eval/types.js';
 import { resolveModelPath } from '../../model/registry.js';
