@@ -80,6 +80,10 @@ const stageRows = runs.length < 2 ? '' : runs.map((r, i) => {
   const from = !i ? '' : c.widen ? ` (from stage ${i}'s best widened to ${JSON.stringify(c.model?.widths)}, \`--init --widen\`)` : ` (from stage ${i}'s best, \`--init\`)`;
   return `| stage ${i + 1}${from} | ${widths}${recipe(c)}; augmentation ${augmentation(c)}; ${h.length} epochs, best PublicTest ${pct(best?.valAcc ?? 0)} at epoch ${best?.epoch ?? '?'}; ${(secondsOf(h) / 60).toFixed(1)} min |`;
 }).join('\n') + '\n';
+/** the seed, or each stage's where the stages differ (a later stage may reseed its shuffling and augmentation) */
+const stageSeeds = runs.map((r) => (r === '@card' ? undefined : JSON.parse(readFileSync(join(root, r, 'config.json'), 'utf8')).seed));
+const seedText = stageSeeds.length > 1 && new Set(stageSeeds).size > 1
+  ? stageSeeds.map((v, i) => `stage ${i + 1}: ${v ?? 'as its row'}`).join(', ') : String(cfg.seed);
 const perClass = plain.labels.map((l) => { const c = plain.perClass[l]; return `| ${l} | ${c.precision.toFixed(3)} | ${c.recall.toFixed(3)} | ${c.f1.toFixed(3)} | ${c.support} |`; });
 const md = `# ferkit ${a.name}
 
@@ -106,7 +110,7 @@ labels, input normalisation and calibration temperature in its metadata). Load i
 ${stageRows || `| optimiser | ${recipe(cfg)} |
 | augmentation | ${augmentation(cfg)} |
 | epochs | ${history.length || '?'} trained, best at epoch ${m.metadata.epoch ?? '?'} |
-`}| seed | ${cfg.seed} |
+`}| seed | ${seedText} |
 | wall time | ${(trainSeconds / 60).toFixed(1)} min of training (plus validation${runs.length > 1 ? `, all ${runs.length} stages` : ''}), ${cfg.threads || 'all'} threads |
 | hardware | ${cpus()[0]?.model ?? 'CPU'}, ${cpus().length} cores, Node ${process.version}, ferkit's WebAssembly engine |
 ${a.extra ? `| note | ${a.extra} |\n` : ''}
