@@ -83,7 +83,7 @@ const stageRows = runs.length < 2 ? '' : runs.map((r, i) => {
 /** the seed, or each stage's where the stages differ (a later stage may reseed its shuffling and augmentation) */
 const stageSeeds = runs.map((r) => (r === '@card' ? undefined : JSON.parse(readFileSync(join(root, r, 'config.json'), 'utf8')).seed));
 const seedText = stageSeeds.length > 1 && new Set(stageSeeds).size > 1
-  ? stageSeeds.map((v, i) => `stage ${i + 1}: ${v ?? 'as its row'}`).join(', ') : String(cfg.seed);
+  ? stageSeeds.map((v, i) => `stage ${i + 1}: ${v ?? 'not recorded (kept from the old card)'}`).join(', ') : String(cfg.seed);
 const perClass = plain.labels.map((l) => { const c = plain.perClass[l]; return `| ${l} | ${c.precision.toFixed(3)} | ${c.recall.toFixed(3)} | ${c.f1.toFixed(3)} | ${c.support} |`; });
 const md = `# ferkit ${a.name}
 
