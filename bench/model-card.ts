@@ -56,6 +56,8 @@ const historyOf = (run: string) => existsSync(join(root, run, 'metrics.jsonl'))
   ? readFileSync(join(root, run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
 const kept = runs.map((r, i) => (r === '@card' ? keptRow(i) : undefined));
 const histories = runs.map((r) => (r === '@card' ? [] : historyOf(r)));
+/** each stage's trainer config (none for a kept stage) */
+const configs = runs.map((r) => (r === '@card' ? undefined : JSON.parse(readFileSync(join(root, r, 'config.json'), 'utf8'))));
 const history = histories[histories.length - 1] ?? [];
 const secondsOf = (h: { seconds: number }[]) => h.reduce((s, e) => s + e.seconds, 0);
 const trainSeconds = histories.reduce((s, h, i) => s + (kept[i]?.seconds ?? secondsOf(h)), 0);
@@ -70,9 +72,9 @@ const distillation = (c: any) => (c.distill ? `; distilled from ${c.distill.teac
 const recipe = (c: any) => `${c.optimizer?.type ?? '?'} lr ${c.lr} (${c.schedule} schedule), weight decay ${c.optimizer?.weightDecay}, batch ${c.batch}, label smoothing ${c.labelSmoothing}${c.mixup ? `, mixup alpha ${c.mixup}` : ''}${distillation(c)}`;
 const augmentation = (c: any) => (c.augment ? Object.entries(c.augment).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ') : 'none');
 /** one row per stage of a staged model: recipe, epochs, best epoch, wall time */
-const stageRows = runs.length < 2 ? '' : runs.map((r, i) => {
+const stageRows = runs.length < 2 ? '' : runs.map((_, i) => {
   if (kept[i]) return kept[i].row;
-  const c = JSON.parse(readFileSync(join(root, r, 'config.json'), 'utf8'));
+  const c = configs[i];
   const h = histories[i];
   const best = h.reduce((b: any, e: any) => (e.valAcc > (b?.valAcc ?? -1) ? e : b), undefined);
   // a stage trained at other widths (a later stage widened it with --widen) says which
@@ -81,7 +83,7 @@ const stageRows = runs.length < 2 ? '' : runs.map((r, i) => {
   return `| stage ${i + 1}${from} | ${widths}${recipe(c)}; augmentation ${augmentation(c)}; ${h.length} epochs, best PublicTest ${pct(best?.valAcc ?? 0)} at epoch ${best?.epoch ?? '?'}; ${(secondsOf(h) / 60).toFixed(1)} min |`;
 }).join('\n') + '\n';
 /** the seed, or each stage's where the stages differ (a later stage may reseed its shuffling and augmentation) */
-const stageSeeds = runs.map((r) => (r === '@card' ? undefined : JSON.parse(readFileSync(join(root, r, 'config.json'), 'utf8')).seed));
+const stageSeeds = configs.map((c) => c?.seed);
 const seedText = stageSeeds.length > 1 && new Set(stageSeeds).size > 1
   ? stageSeeds.map((v, i) => `stage ${i + 1}: ${v ?? 'not recorded (kept from the old card)'}`).join(', ') : String(cfg.seed);
 const perClass = plain.labels.map((l) => { const c = plain.perClass[l]; return `| ${l} | ${c.precision.toFixed(3)} | ${c.recall.toFixed(3)} | ${c.f1.toFixed(3)} | ${c.support} |`; });
