@@ -15,15 +15,22 @@ import type { Dataset } from '../data/dataset.js';
 import { subset } from '../data/dataset.js';
 import { kFold, subjectKFold, type Split } from '../data/splits.js';
 import { evaluateLogits, mapClasses } from './labels.js';
-import { predictDataset, type Predictor } from './predict.js';
+import { averageProbabilities, predictDataset, type Predictor } from './predict.js';
 import type { Tta } from '../data/tta.js';
 import type { EvalResult } from './types.js';
 
+/** One model of an ensemble, named for the report. */
+export interface EnsembleMember { name: string; predictor: Predictor }
+
 /**
- * What a fold's training returns: a predictor over the model's classes; close() is called when scored.
- * An ensemble also lists its members, which are then scored on their own as well.
+ * What a fold's training returns: a predictor over the model's classes, or an ensemble's members, each of
+ * which predicts the test fold once and is scored alone as well as in the ensemble (averageProbabilities of
+ * their logits, after each member's test-time augmentation: as `ferkit eval --model a,b` scores them).
+ * close() is called when scored.
  */
-export type TrainedModel = Predictor & { close?(): unknown; labels?: string[]; members?: { name: string; predictor: Predictor }[] };
+export type TrainedModel = { close?(): unknown; labels?: string[] } & (
+  | (Predictor & { members?: undefined })
+  | { members: EnsembleMember[]; predict?: undefined });
 
 /**
  * Trains on `trainDs` for fold `fold`. `testDs` is the held-out fold that will be scored: a trainer must not
@@ -164,10 +171,16 @@ export async function crossValidate(o: CvOptions): Promise<CvResult> {
     const memberLogits: [string, Float32Array][] = [];
     try {
       const po = { tta: o.tta ?? 'none', batch: o.batch ?? 64 } as const;
-      logits = predictDataset(model, testDs, po);
-      for (const m of model.members ?? []) {
-        if (memberLogits.some(([name]) => name === m.name)) throw new Error(`fold ${f}: two ensemble members are named '${m.name}'; members are reported by name`);
-        memberLogits.push([m.name, predictDataset(m.predictor, testDs, po)]);
+      if (model.members) {
+        if (!model.members.length) throw new Error(`fold ${f}: the trained ensemble has no members`);
+        for (const m of model.members) {
+          if (memberLogits.some(([name]) => name === m.name)) throw new Error(`fold ${f}: two ensemble members are named '${m.name}'; members are reported by name`);
+          memberLogits.push([m.name, predictDataset(m.predictor, testDs, po)]);
+        }
+        const K = memberLogits[0][1].length / Math.max(1, test.length);
+        logits = averageProbabilities(memberLogits.map(([, z]) => z), K);
+      } else {
+        logits = predictDataset(model, testDs, po);
       }
     } finally {
       await model.close?.();

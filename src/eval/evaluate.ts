@@ -13,8 +13,7 @@ import { canonicalLabel, CONTEMPT } from '../data/labels.js';
 import { loadDataset, type DatasetFormat, type LoadDatasetOptions } from '../data/readers/index.js';
 import { loadDatasetCached } from '../data/cache.js';
 import { classKey as key, evaluateLogits, mapClasses, modelLabels, modelTemperature } from './labels.js';
-import { softmax } from './metrics.js';
-import { predictDataset } from './predict.js';
+import { averageProbabilities, predictDataset } from './predict.js';
 import { TTA_VIEWS, type Tta } from '../data/tta.js';
 import type { EvalResult } from './types.js';
 
@@ -70,17 +69,14 @@ export async function evaluateEnsemble(o: Omit<EvaluateOptions, 'modelPath'> & {
     if (d.size !== first.size) throw new Error(`${d.path} takes ${d.size}x${d.size} inputs, ${first.path} ${first.size}x${first.size}`);
   }
   const { ds, targets } = await loadEvalData(o, first.labels, first.size);
-  const members: EvalResult[] = [];
-  let sum: Float64Array | undefined;
+  const members: EvalResult[] = [], logits: Float32Array[] = [];
   for (const [i, d] of models.entries()) {
-    const logits = await predictWithModel(d.model, ds, { ...o, onProgress: o.onProgress && ((done, total) => o.onProgress!(i * total + done, models.length * total)) });
-    members.push(evaluateLogits(logits, targets, d.labels, d.temperature));
-    const p = softmax(logits, d.K, d.temperature);
-    if (!sum) sum = p; else for (let j = 0; j < p.length; j++) sum[j] += p[j];
+    logits.push(await predictWithModel(d.model, ds, { ...o, onProgress: o.onProgress && ((done, total) => o.onProgress!(i * total + done, models.length * total)) }));
+    members.push(evaluateLogits(logits[i], targets, d.labels, d.temperature));
   }
-  // back to logits for evaluateLogits (which applies a softmax): log of the mean, floored so it stays finite
-  const logits = Float32Array.from(sum!, (v) => Math.log(Math.max(v / models.length, 1e-30)));
-  return { ...evaluateLogits(logits, targets, first.labels, 1), members };
+  // the average is already a probability, so it is scored at temperature 1
+  const average = averageProbabilities(logits, first.K, models.map((d) => d.temperature));
+  return { ...evaluateLogits(average, targets, first.labels, 1), members };
 }
 
 /** The model's logits on a dataset, the targets mapped onto the model's labels, and the model itself. */

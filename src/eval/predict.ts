@@ -16,27 +16,41 @@ export interface Predictor {
 }
 
 /**
- * Several models as one: the log of their averaged probabilities (softmax of each member's logits), so that
- * the arg-max and any softmax downstream see the ensemble's probabilities. Members must share the classes
- * and their order; averaging probabilities rather than logits keeps a member with large logits from
- * outvoting the rest.
+ * Several models' answers as one: the log of their averaged probabilities (softmax of each member's n x K
+ * logits, at its own temperature when given), so that the arg-max and any softmax downstream see the
+ * ensemble's probabilities. Averaging probabilities rather than logits keeps a member with large logits
+ * from outvoting the rest. Floored so that a probability that underflowed to 0 stays a finite logit.
+ */
+export function averageProbabilities(logits: readonly ArrayLike<number>[], K: number, temperatures?: readonly number[]): Float32Array {
+  if (!logits.length) throw new RangeError('averageProbabilities: at least one member is needed');
+  let sum: Float64Array | undefined;
+  logits.forEach((z, i) => {
+    if (sum && z.length !== sum.length) throw new Error(`averageProbabilities: member ${i} gave ${z.length} values, member 0 ${sum.length}`);
+    const p = softmax(z, K, temperatures?.[i] ?? 1);
+    if (!sum) sum = p;
+    else for (let j = 0; j < p.length; j++) sum[j] += p[j];
+  });
+  return Float32Array.from(sum!, (v) => Math.log(Math.max(v / logits.length, 1e-30)));
+}
+
+/**
+ * Several models as one predictor (averageProbabilities of their logits). Members must share the classes
+ * and their order.
  */
 export function ensemblePredictor(members: Predictor[]): Predictor {
   if (!members.length) throw new RangeError('ensemblePredictor: at least one member is needed');
   return {
     predict(input, count) {
-      let sum: Float64Array | undefined;
-      members.forEach((m, i) => {
+      const outputs = members.map((m, i) => {
         const z = m.predict(input, count);
-        if (z.length % count !== 0 || (sum && z.length !== sum.length)) {
-          throw new Error(`ensemblePredictor: member ${i} returned ${z.length} values for ${count} inputs${sum ? `, member 0 ${sum.length}` : ''}`);
-        }
-        const p = softmax(z, z.length / count);
-        if (!sum) sum = p;
-        else for (let j = 0; j < p.length; j++) sum[j] += p[j];
+        if (z.length % count !== 0) throw new Error(`ensemblePredictor: member ${i} returned ${z.length} values for ${count} inputs`);
+        return z;
       });
-      // floored so that a probability that underflowed to 0 stays a finite logit
-      return Float32Array.from(sum!, (v) => Math.log(Math.max(v / members.length, 1e-30)));
+      const K = outputs[0].length / count;
+      outputs.forEach((z, i) => {
+        if (z.length !== outputs[0].length) throw new Error(`ensemblePredictor: member ${i} returned ${z.length} values for ${count} inputs, member 0 ${outputs[0].length}`);
+      });
+      return averageProbabilities(outputs, K);
     },
   };
 }

@@ -6,7 +6,6 @@ import type { Dataset } from '../../src/data/dataset.js';
 import { cvCommand, cvJson, formatCvTable, type CvCommandTrain } from '../../src/cli/commands/cv.js';
 import type { CliIo } from '../../src/cli/commands/eval.js';
 import { crossValidate, meanStd } from '../../src/eval/cv.js';
-import { ensemblePredictor } from '../../src/eval/predict.js';
 import { facePng, tempDir } from './fixtures.js';
 
 const S = 4, K = 3;
@@ -126,16 +125,19 @@ test('cv command: argument errors exit 2; a JAFFE-style folder runs subject-inde
 test('crossValidate scores an ensemble\'s members alone as well, over the same folds', async () => {
   // member 'right' is an oracle, member 'wrong' shifts every answer; confident 'right' carries the ensemble
   const right = oracle(), wrong = oracle(true);
-  const sure = { predict: (x: Float32Array, n: number) => right.predict(x, n).map((v) => v * 2) };
+  let calls = 0;
+  const sure = { predict: (x: Float32Array, n: number) => { calls++; return right.predict(x, n).map((v) => v * 2); } };
   const r = await crossValidate({
     data: data(), folds: 3, seed: 1,
-    train: async () => ({ ...ensemblePredictor([sure, wrong]), members: [{ name: 'right', predictor: sure }, { name: 'wrong', predictor: wrong }] }),
+    train: async () => ({ members: [{ name: 'right', predictor: sure }, { name: 'wrong', predictor: wrong }] }),
   });
   assert.equal(r.accuracy.mean, 1);
   assert.deepEqual(r.members?.map((m) => [m.name, m.accuracy.mean, m.pooled.accuracy, m.pooled.n]), [['right', 1, 1, 24], ['wrong', 0, 0, 24]]);
   for (const f of r.folds) assert.deepEqual(f.members?.map((m) => m.accuracy), [1, 0]);
+  // each member predicts each test fold (8 images, one batch) once: the ensemble is scored from those answers
+  assert.equal(calls, 3);
   await assert.rejects(crossValidate({ data: data(), folds: 3, seed: 1,
-    train: async () => ({ ...right, members: [{ name: 'm', predictor: right }, { name: 'm', predictor: wrong }] }) }), /two ensemble members are named 'm'/);
+    train: async () => ({ members: [{ name: 'm', predictor: right }, { name: 'm', predictor: wrong }] }) }), /two ensemble members are named 'm'/);
   const plain = await crossValidate({ data: data(), folds: 3, seed: 1, train: async () => oracle() });
   assert.equal(plain.members, undefined);
   assert.equal(plain.folds[0].members, undefined);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Dataset } from '../../src/data/dataset.js';
 import { tenCrop } from '../../src/data/augment.js';
 import { INPUT_LUT } from '../../src/data/normalize.js';
-import { ensemblePredictor, predictDataset } from '../../src/eval/predict.js';
+import { averageProbabilities, ensemblePredictor, predictDataset } from '../../src/eval/predict.js';
 
 const S = 8;
 function dataset(n: number): Dataset {
@@ -89,4 +89,17 @@ test('ensemblePredictor returns the log of the members\' averaged probabilities'
   const c = { predict: () => Float32Array.of(0, 0, 0) };
   assert.throws(() => ensemblePredictor([a, c]).predict(new Float32Array(2), 2), /member 1 returned 3 values for 2 inputs/);
   assert.throws(() => ensemblePredictor([]), /at least one member/);
+});
+
+test('averageProbabilities takes each member at its own temperature', () => {
+  const ln3 = Math.log(3);
+  // [0, ln 3] at T = 1 and [0, 2 ln 3] at T = 2 are both [1/4, 3/4]; [0, 0] is [1/2, 1/2] at any T
+  const p = Array.from(averageProbabilities([Float32Array.of(0, ln3), Float32Array.of(0, 2 * ln3)], 2, [1, 2]), Math.exp);
+  [0.25, 0.75].forEach((want, i) => assert.ok(Math.abs(p[i] - want) < 1e-6, `p[${i}] = ${p[i]}, want ${want}`));
+  const q = Array.from(averageProbabilities([Float32Array.of(0, ln3), Float32Array.of(0, 0)], 2), Math.exp);
+  [0.375, 0.625].forEach((want, i) => assert.ok(Math.abs(q[i] - want) < 1e-6, `q[${i}] = ${q[i]}, want ${want}`));
+  // a member certain of the other class gives a finite logit, not -Infinity
+  assert.ok(Array.from(averageProbabilities([Float32Array.of(0, 1e4)], 2)).every(Number.isFinite));
+  assert.throws(() => averageProbabilities([Float32Array.of(0, 0), Float32Array.of(0, 0, 0, 0)], 2), /member 1 gave 4 values, member 0 2/);
+  assert.throws(() => averageProbabilities([], 2), /at least one member/);
 });

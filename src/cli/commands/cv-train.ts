@@ -11,7 +11,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Dataset } from '../../data/dataset.js';
-import { ensemblePredictor } from '../../eval/predict.js';
 import { buildReferenceNet } from '../../model/reference-net.js';
 import { createInferenceSession, type Session } from '../../engine/index.js';
 import { spawnNodeWorker, defaultThreads } from '../../engine/node/index.js';
@@ -37,7 +36,8 @@ const TRAIN_FLAGS = {
 const TRAIN_HELP = `Trainer options (as in ferkit train):
   --model tiny|base        network (default: the --init file's, else tiny)
   --init MODEL[,MODEL]     fine-tune from a model file or bundled name in every fold; several: fine-tune
-                           each and score the average of their probabilities (an ensemble)
+                           each and score the average of their probabilities (an ensemble; with
+                           --tta, of each member's views averaged first, as eval --model a,b does)
   --lr X (1e-3 with --init, else 3e-3)  --batch N (32)  --wd X (5e-4)  --label-smoothing X (0.1)
   --class-weights none|balanced  --dropout P
   --no-augment  --no-flip  --shift PX  --rotate DEG  --scale MIN,MAX  --brightness X  --contrast X  --erase P
@@ -100,9 +100,7 @@ export async function cvTrainCommand(argv: string[]): Promise<number> {
       throw e;
     }
     if (sessions.length === 1) return { predict: (x, n) => sessions[0].predict(x, n), close, labels: trainDs.classes };
-    const ensemble = ensemblePredictor(sessions);
-    return { predict: (x, n) => ensemble.predict(x, n), close, labels: trainDs.classes,
-      members: sessions.map((predictor, i) => ({ name: members[i].name, predictor })) };
+    return { close, labels: trainDs.classes, members: sessions.map((predictor, i) => ({ name: members[i].name, predictor })) };
   };
   return cvCommand(rest, train);
 }
