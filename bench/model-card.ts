@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import { countParams, macsPerImage } from '../src/engine/index.js';
 import { loadModel, writeFileAtomic } from '../src/engine/node/index.js';
-import { evaluateModel, ttaCalibrations } from '../src/eval/evaluate.js';
+import { evaluateLogits, modelLogitsPerTta, modelTemperature, ttaCalibrations } from '../src/eval/evaluate.js';
 import type { Tta } from '../src/data/tta.js';
 import { renderConfusionSvg } from '../src/eval/report.js';
 
@@ -31,10 +31,12 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const modelPath = join(root, 'models', `${a.name}.safetensors`);
 const m = loadModel(modelPath);
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-const evalOf = (tta: Tta) => evaluateModel({ modelPath, data: { format: 'fer2013', path: resolve(root, a.data!), split: 'publictest' }, tta });
-const plain = await evalOf('none');
-const flip = await evalOf('flip');
-const ten = await evalOf('tencrop');
+// the model and PublicTest loaded once for the three test-time augmentations the card reports
+const perTta = await modelLogitsPerTta({ modelPath, data: { format: 'fer2013', path: resolve(root, a.data!), split: 'publictest' } }, ['none', 'flip', 'tencrop']);
+const evalOf = (tta: Tta) => evaluateLogits(perTta.logits.get(tta)!, perTta.targets, perTta.labels, modelTemperature(perTta.model.metadata, tta));
+const plain = evalOf('none');
+const flip = evalOf('flip');
+const ten = evalOf('tencrop');
 writeFileAtomic(join(root, 'models', `${a.name}-confusion.svg`), renderConfusionSvg(plain.confusion, plain.labels, { title: `ferkit ${a.name}: FER2013 PublicTest` }));
 const cfg = m.metadata.trainConfig ? JSON.parse(m.metadata.trainConfig) : {};
 const cal = m.metadata.calibration ? JSON.parse(m.metadata.calibration) : undefined;
