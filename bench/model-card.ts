@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import { countParams, macsPerImage } from '../src/engine/index.js';
-import { loadModel, writeFileAtomic } from '../src/engine/node/index.js';
+import { writeFileAtomic } from '../src/engine/node/index.js';
 import { evaluateLogits, modelLogitsPerTta, modelTemperature, ttaCalibrations } from '../src/eval/evaluate.js';
 import type { Tta } from '../src/data/tta.js';
 import { renderConfusionSvg } from '../src/eval/report.js';
@@ -29,11 +29,11 @@ const { values: a } = parseArgs({ options: { name: { type: 'string' }, run: { ty
 if (!a.name) { console.error('model-card: --name is required'); process.exit(2); }
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const modelPath = join(root, 'models', `${a.name}.safetensors`);
-const m = loadModel(modelPath);
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 // the model and PublicTest loaded once for the three test-time augmentations the card reports
 const perTta = await modelLogitsPerTta({ modelPath, data: { format: 'fer2013', path: resolve(root, a.data!), split: 'publictest' } }, ['none', 'flip', 'tencrop']);
-const evalOf = (tta: Tta) => evaluateLogits(perTta.logits.get(tta)!, perTta.targets, perTta.labels, modelTemperature(perTta.model.metadata, tta));
+const m = perTta.model;
+const evalOf = (tta: Tta) => evaluateLogits(perTta.logits.get(tta)!, perTta.targets, perTta.labels, modelTemperature(m.metadata, tta));
 const plain = evalOf('none');
 const flip = evalOf('flip');
 const ten = evalOf('tencrop');
