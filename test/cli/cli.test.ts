@@ -17,7 +17,11 @@ for (const [args, pattern] of [
   [['export', '--model', 'tiny'], /--model and --out are required/],
   [['info', '--widths', '16,x'], /--widths must be positive integers separated by commas, got '16,x'/],
   [['info', '--units', '0'], /--units must be a positive integer, got '0'/],
-  [['info', '--model', 'tiny', '--widths', '8,16'], /--model describes a file; --widths and --units describe a network/],
+  [['info', '--model', 'tiny', '--widths', '8,16'], /--model describes a file; --widths, --units and --stem describe a network/],
+  [['info', '--stem', '2.5'], /--stem must be a positive integer, got '2.5'/],
+  [['train', '--data', 'x', '--stem', '0'], /--stem must be a positive integer, got '0'/],
+  [['train', '--data', 'x', '--units', '0'], /--units must be a positive integer, got '0'/],
+  [['train', '--data', 'x', '--widths', '16,0,64,128'], /--widths must be positive integers separated by commas, got '16,0,64,128'/],
   [['info', '--bogus'], /Unknown option '--bogus'/],
   [['export', '--model', 'tiny', '--out', 'tiny.bin'], /--out must end in \.onnx \(ONNX\) or \.safetensors/],
   [['export', '--model', 'tiny', '--out', 'tiny.onnx', '--dtype', 'f16'], /--dtype applies to a \.safetensors --out/],
@@ -70,7 +74,11 @@ for (const [args, pattern] of [
 test('ferkit info --json prints one JSON object with the parameter count', () => {
   const r = run('info', '--json');
   assert.equal(r.status, 0);
-  assert.deepEqual(JSON.parse(r.stdout), { widths: [16, 32, 64, 128], units: 1, params: 56471, macs: JSON.parse(r.stdout).macs, layers: JSON.parse(r.stdout).layers });
+  assert.deepEqual(JSON.parse(r.stdout), { widths: [16, 32, 64, 128], units: 1, stem: 8, params: 56471, macs: JSON.parse(r.stdout).macs, layers: JSON.parse(r.stdout).layers });
+  // a wider stem: two 3x3 convolutions and the first unit's inputs grow (16 - 8 channels more)
+  const wide = JSON.parse(run('info', '--stem', '16', '--json').stdout);
+  assert.equal(wide.stem, 16);
+  assert.equal(wide.params - 56471, 9 * 8 + 9 * (16 * 16 - 8 * 8) + 2 * 2 * 8 + 9 * 8 + 2 * 8 * 16);
 });
 
 test('ferkit info --model describes a model file: network, size, precision, labels, temperature, training record', () => {
@@ -138,6 +146,10 @@ test('ferkit train --init: the network comes from the init file unless --model/-
   assert.ok(!dropout.help && dropout.config.model?.dropout === 0.3 && dropout.config.model.units === 2);
   const wider = parseTrainArgs([...base, '--init', 'tiny', '--widen', '--widths', '32,64,128,256']);
   assert.ok(!wider.help && wider.config.widen === true && wider.config.model?.widths?.join() === '32,64,128,256');
+  // --stem alone keeps the file's network and widens only its stem
+  const stem = parseTrainArgs([...base, '--init', 'base', '--widen', '--stem', '32']);
+  assert.ok(!stem.help && stem.config.widen === true);
+  assert.deepEqual(stem.config.model, { ...recorded, stem: 32 });
 });
 
 test('ferkit train: --keep-contempt and --custom-classes reach both the training and validation loads', () => {

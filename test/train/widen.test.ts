@@ -8,8 +8,8 @@ import { buildReferenceNet } from '../../src/model/reference-net.js';
 import { widenWeights } from '../../src/train/widen.js';
 import { randomFill } from '../engine/kernel-harness.js';
 
-const net = (widths: number[], o: { units?: number; classes?: number; dropout?: number } = {}) =>
-  buildReferenceNet({ widths, units: o.units ?? 2, classes: o.classes ?? 7, stem: 4, inputSize: 16, dropout: o.dropout ?? 0 });
+const net = (widths: number[], o: { units?: number; classes?: number; dropout?: number; stem?: number } = {}) =>
+  buildReferenceNet({ widths, units: o.units ?? 2, classes: o.classes ?? 7, stem: o.stem ?? 4, inputSize: 16, dropout: o.dropout ?? 0 });
 
 /** Trained-looking weights: random everywhere, BatchNorm statistics included (variances kept positive). */
 async function randomWeights(g: ReturnType<typeof net>, seed: number) {
@@ -37,6 +37,23 @@ test('widenWeights: the wider network gives the narrow one\'s logits (inference,
   let maxLogit = 0;
   for (let i = 0; i < ya.length; i++) { assert.ok(Math.abs(ya[i] - yb[i]) < 1e-3 * (1 + Math.abs(ya[i])), `logit ${i}: ${ya[i]} vs ${yb[i]}`); maxLogit = Math.max(maxLogit, Math.abs(ya[i])); }
   assert.ok(maxLogit > 0.05, 'the logits are not trivially zero');
+  await a.close(); await b.close();
+});
+
+test('widenWeights: a wider stem alone (`--stem N --widen`) also gives the narrow network\'s logits', async () => {
+  const from = net([4, 6, 8, 8]), to = net([4, 6, 8, 8], { stem: 9 });
+  const w = await randomWeights(from, 7);
+  const { weights, widened } = widenWeights(from, w, to, 3);
+  // the stem's two convolutions are the only spaces widened; the stages keep their widths
+  assert.deepEqual(widened.map((l) => l.replace(/:.*/, '')).sort(), ['stem.0', 'stem.3']);
+  assert.ok(widened.every((l) => l.endsWith('4 -> 9 channels')), widened.join('; '));
+  const x = new Float32Array(3 * 16 * 16);
+  randomFill(x, 11);
+  const a = await createInferenceSession({ graph: from, weights: w, inferBatches: [3] });
+  const b = await createInferenceSession({ graph: to, weights, inferBatches: [3] });
+  const ya = a.predict(x, 3), yb = b.predict(x, 3);
+  for (let i = 0; i < ya.length; i++) assert.ok(Math.abs(ya[i] - yb[i]) < 1e-3 * (1 + Math.abs(ya[i])), `logit ${i}: ${ya[i]} vs ${yb[i]}`);
+  assert.ok(ya.some((v) => Math.abs(v) > 0.05), 'the logits are not trivially zero');
   await a.close(); await b.close();
 });
 

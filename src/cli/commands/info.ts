@@ -19,7 +19,7 @@ function ttaTemperatures(md: Record<string, string>): Record<string, number | st
   }
 }
 
-const USAGE = `Usage: ferkit info [--widths 16,32,64,128] [--units 1] [--json]   a network built from these settings
+const USAGE = `Usage: ferkit info [--widths 16,32,64,128] [--units 1] [--stem 8] [--json]   a network built from these settings
        ferkit info --model <name|path> [--json]                     a model file (bundled name or .safetensors)
 `;
 
@@ -29,21 +29,24 @@ export async function infoCommand(argv: string[]): Promise<number> {
   let a;
   let widths: number[] = [];
   let units = 1;
+  let stem = 8;
   try {
-    a = parseArgs({ args: argv, strict: true, options: { widths: { type: 'string' }, units: { type: 'string' }, model: { type: 'string' },
+    a = parseArgs({ args: argv, strict: true, options: { widths: { type: 'string' }, units: { type: 'string' }, stem: { type: 'string' }, model: { type: 'string' },
       json: { type: 'boolean' }, help: { type: 'boolean' } } }).values;
     if (a.help) { process.stdout.write(USAGE); return 0; }
-    if (a.model && (a.widths || a.units)) throw new Error('--model describes a file; --widths and --units describe a network to build: give one or the other');
+    if (a.model && (a.widths || a.units || a.stem)) throw new Error('--model describes a file; --widths, --units and --stem describe a network to build: give one or the other');
     widths = (a.widths ?? '16,32,64,128').split(',').map(Number);
     if (!widths.length || widths.some((w) => !Number.isInteger(w) || w < 1)) throw new Error(`--widths must be positive integers separated by commas, got '${a.widths}'`);
     units = Number(a.units ?? 1);
     if (!Number.isInteger(units) || units < 1) throw new Error(`--units must be a positive integer, got '${a.units}'`);
+    stem = Number(a.stem ?? 8);
+    if (!Number.isInteger(stem) || stem < 1) throw new Error(`--stem must be a positive integer, got '${a.stem}'`);
   } catch (err: any) {
     console.error(`ferkit info: ${err.message}\n\n${USAGE}`);
     return 2;
   }
   if (!a.model) {
-    const info = { widths, units, ...describeGraph(buildReferenceNet({ widths, units })) };
+    const info = { widths, units, stem, ...describeGraph(buildReferenceNet({ widths, units, stem })) };
     console.log(a.json ? JSON.stringify(info) : Object.entries(info).map(([k, v]) => `${k}: ${v}`).join('\n'));
     return 0;
   }

@@ -31,9 +31,10 @@ Model:
   --init MODEL           fine-tune from a model file or bundled name (its network, unless --model/--widths;
                          with other classes, e.g. --custom-classes: its layers, and head outputs only
                          for the classes it knows by name)
-  --widen                with --init and a wider --widths: start as the file's network widened to those
-                         widths, computing what the file computes (Net2Net), instead of refusing
+  --widen                with --init and a wider --widths or --stem: start as the file's network widened to
+                         those widths, computing what the file computes (Net2Net), instead of refusing
   --widths LIST          e.g. 16,32,64,128 (overrides --model)  --units N
+  --stem N               stem width (8 in the reference network)
   --dropout P            dropout before the head
   --conv sepconv|conv    --activation pre|post   --no-residual   (ablation variants)
 Optimisation:
@@ -96,15 +97,25 @@ export function augmentFlags(a: Flags): AugmentOptions {
 type Flags = Record<string, string | boolean | undefined>;
 
 /**
- * The network from --model/--widths/--units/--dropout/--conv/--activation/--no-residual. Fine-tuning with
+ * The network from --model/--widths/--units/--stem/--dropout/--conv/--activation/--no-residual. Fine-tuning with
  * no --model/--widths starts from the network the --init file records, so `--init base` is enough.
  */
 export function networkFlags(a: Flags, initPath: string | undefined): Partial<NetConfig> {
   const str = (k: string) => a[k] as string | undefined;
   const recorded = initPath && !a.model && !a.widths ? netConfigOfModel(initPath) : undefined;
   const model = { ...(recorded ?? presetConfig(str('model') ?? 'tiny')) };
-  if (a.widths) model.widths = str('widths')!.split(',').map((w) => num(w, 'widths', 0, true));
-  if (a.units) model.units = num(str('units'), 'units', 1, true);
+  const positive = (k: string) => {
+    const n = num(str(k), k, 1, true);
+    if (n < 1) throw new UsageError(`--${k} must be a positive integer, got '${a[k]}'`);
+    return n;
+  };
+  if (a.widths) model.widths = str('widths')!.split(',').map((w) => {
+    const n = num(w, 'widths', 0, true);
+    if (n < 1) throw new UsageError(`--widths must be positive integers separated by commas, got '${a.widths}'`);
+    return n;
+  });
+  if (a.units) model.units = positive('units');
+  if (a.stem) model.stem = positive('stem');
   if (a.dropout) model.dropout = num(str('dropout'), 'dropout', 0);
   if (a.conv) model.conv = oneOf('conv', str('conv'), ['sepconv', 'conv'] as const);
   if (a.activation) model.activation = oneOf('activation', str('activation'), ['pre', 'post'] as const);
@@ -141,7 +152,7 @@ export function parseTrainArgs(argv: string[]) {
   const { values: a } = parseArgs({ args: argv, strict: true, options: {
     data: { type: 'string' }, format: { type: 'string', default: 'fer2013' }, split: { type: 'string' },
     'val-data': { type: 'string' }, 'val-format': { type: 'string' }, 'val-split': { type: 'string' }, 'val-fraction': { type: 'string' },
-    'cache-dir': { type: 'string' }, model: { type: 'string' }, widths: { type: 'string' }, units: { type: 'string' },
+    'cache-dir': { type: 'string' }, model: { type: 'string' }, widths: { type: 'string' }, units: { type: 'string' }, stem: { type: 'string' },
     dropout: { type: 'string' }, conv: { type: 'string' }, activation: { type: 'string' }, 'no-residual': { type: 'boolean' },
     epochs: { type: 'string' }, batch: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, momentum: { type: 'string' },
     nesterov: { type: 'boolean' }, wd: { type: 'string' }, schedule: { type: 'string' }, warmup: { type: 'string' },
@@ -158,7 +169,7 @@ export function parseTrainArgs(argv: string[]) {
   const fmt = oneOf('format', a.format, DATASET_FORMATS);
   const initPath = a.init ? resolveModelPath(a.init) : undefined;
   const model = networkFlags(a, initPath);
-  if (a.widen && !(initPath && (a.widths || a.model))) throw new UsageError('--widen needs --init MODEL and the wider network (--widths LIST or --model NAME)');
+  if (a.widen && !(initPath && (a.widths || a.model || a.stem))) throw new UsageError('--widen needs --init MODEL and the wider network (--widths LIST, --model NAME or --stem N)');
   const opt = oneOf('optimizer', a.optimizer ?? 'adamw', ['sgd', 'adam', 'adamw'] as const);
   const schedule = oneOf<TrainConfig['schedule']>('schedule', a.schedule ?? DEFAULT_CONFIG.schedule, ['onecycle', 'cosine', 'step', 'plateau', 'constant']);
   const cw = classWeightsFlag(a);
