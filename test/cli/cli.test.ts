@@ -19,7 +19,7 @@ for (const [args, pattern] of [
   [['info', '--units', '0'], /--units must be a positive integer, got '0'/],
   [['info', '--model', 'tiny', '--widths', '8,16'], /--model describes a file; --widths, --units and --stem describe a network/],
   [['info', '--stem', '2.5'], /--stem must be a positive integer, got '2.5'/],
-  [['train', '--data', 'x', '--stem', '0'], /--stem must be a positive integer, got '0'/],
+  [['train', '--data', 'x', '--stem', '0'], /--stem must be a positive integer \(8 in the reference network\), got '0'/],
   [['train', '--data', 'x', '--units', '0'], /--units must be a positive integer, got '0'/],
   [['train', '--data', 'x', '--widths', '16,0,64,128'], /--widths must be positive integers separated by commas, got '16,0,64,128'/],
   [['info', '--bogus'], /Unknown option '--bogus'/],

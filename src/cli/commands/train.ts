@@ -104,18 +104,15 @@ export function networkFlags(a: Flags, initPath: string | undefined): Partial<Ne
   const str = (k: string) => a[k] as string | undefined;
   const recorded = initPath && !a.model && !a.widths ? netConfigOfModel(initPath) : undefined;
   const model = { ...(recorded ?? presetConfig(str('model') ?? 'tiny')) };
-  const positive = (k: string) => {
-    const n = num(str(k), k, 1, true);
-    if (n < 1) throw new UsageError(`--${k} must be a positive integer, got '${a[k]}'`);
+  // checked here: a size below 1 would otherwise pass and fail only after the data has loaded
+  const positive = (v: string, what: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(what);
     return n;
   };
-  if (a.widths) model.widths = str('widths')!.split(',').map((w) => {
-    const n = num(w, 'widths', 0, true);
-    if (n < 1) throw new UsageError(`--widths must be positive integers separated by commas, got '${a.widths}'`);
-    return n;
-  });
-  if (a.units) model.units = positive('units');
-  if (a.stem) model.stem = positive('stem');
+  if (a.widths) model.widths = str('widths')!.split(',').map((w) => positive(w, `--widths must be positive integers separated by commas, got '${a.widths}'`));
+  if (a.units) model.units = positive(str('units')!, `--units must be a positive integer, got '${a.units}'`);
+  if (a.stem) model.stem = positive(str('stem')!, `--stem must be a positive integer (8 in the reference network), got '${a.stem}'`);
   if (a.dropout) model.dropout = num(str('dropout'), 'dropout', 0);
   if (a.conv) model.conv = oneOf('conv', str('conv'), ['sepconv', 'conv'] as const);
   if (a.activation) model.activation = oneOf('activation', str('activation'), ['pre', 'post'] as const);
