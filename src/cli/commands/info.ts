@@ -8,6 +8,7 @@ import { countParams, macsPerImage, type Graph } from '../../engine/index.js';
 import { loadModel } from '../../engine/node/index.js';
 import { buildReferenceNet } from '../../model/reference-net.js';
 import { resolveModelPath } from '../../model/registry.js';
+import { positiveInt } from '../flags.js';
 import { ttaCalibrations } from '../../eval/labels.js';
 
 /** Temperatures fitted per test-time augmentation; info shows a file as it is, so unreadable metadata is shown, not thrown. */
@@ -35,12 +36,10 @@ export async function infoCommand(argv: string[]): Promise<number> {
       json: { type: 'boolean' }, help: { type: 'boolean' } } }).values;
     if (a.help) { process.stdout.write(USAGE); return 0; }
     if (a.model && (a.widths || a.units || a.stem)) throw new Error('--model describes a file; --widths, --units and --stem describe a network to build: give one or the other');
-    widths = (a.widths ?? '16,32,64,128').split(',').map(Number);
-    if (!widths.length || widths.some((w) => !Number.isInteger(w) || w < 1)) throw new Error(`--widths must be positive integers separated by commas, got '${a.widths}'`);
-    units = Number(a.units ?? 1);
-    if (!Number.isInteger(units) || units < 1) throw new Error(`--units must be a positive integer, got '${a.units}'`);
-    stem = Number(a.stem ?? 8);
-    if (!Number.isInteger(stem) || stem < 1) throw new Error(`--stem must be a positive integer, got '${a.stem}'`);
+    const list = a.widths;
+    widths = (list ?? '16,32,64,128').split(',').map((w) => positiveInt(w, `--widths must be positive integers separated by commas, got '${list}'`));
+    units = positiveInt(a.units ?? '1', `--units must be a positive integer, got '${a.units}'`);
+    stem = positiveInt(a.stem ?? '8', `--stem must be a positive integer, got '${a.stem}'`);
   } catch (err: any) {
     console.error(`ferkit info: ${err.message}\n\n${USAGE}`);
     return 2;

@@ -13,7 +13,7 @@ import { Trainer, DEFAULT_CONFIG, summarize, type TrainConfig } from '../../trai
 import { DISTILL_VIEWS, type DistillConfig, type DistillViews } from '../../train/distill.js';
 import { ProgressBar, formatSeconds } from '../progress.js';
 import { modelList } from './eval.js';
-import { oneOf, UsageError } from '../flags.js';
+import { oneOf, positiveInt, UsageError } from '../flags.js';
 
 export const TRAIN_HELP = `Usage: ferkit train --data <path> [options]
 
@@ -105,14 +105,9 @@ export function networkFlags(a: Flags, initPath: string | undefined): Partial<Ne
   const recorded = initPath && !a.model && !a.widths ? netConfigOfModel(initPath) : undefined;
   const model = { ...(recorded ?? presetConfig(str('model') ?? 'tiny')) };
   // checked here: a size below 1 would otherwise pass and fail only after the data has loaded
-  const positive = (v: string, what: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(what);
-    return n;
-  };
-  if (a.widths) model.widths = str('widths')!.split(',').map((w) => positive(w, `--widths must be positive integers separated by commas, got '${a.widths}'`));
-  if (a.units) model.units = positive(str('units')!, `--units must be a positive integer, got '${a.units}'`);
-  if (a.stem) model.stem = positive(str('stem')!, `--stem must be a positive integer (8 in the reference network), got '${a.stem}'`);
+  if (a.widths) model.widths = str('widths')!.split(',').map((w) => positiveInt(w, `--widths must be positive integers separated by commas, got '${a.widths}'`));
+  if (a.units) model.units = positiveInt(str('units')!, `--units must be a positive integer, got '${a.units}'`);
+  if (a.stem) model.stem = positiveInt(str('stem')!, `--stem must be a positive integer (8 in the reference network), got '${a.stem}'`);
   if (a.dropout) model.dropout = num(str('dropout'), 'dropout', 0);
   if (a.conv) model.conv = oneOf('conv', str('conv'), ['sepconv', 'conv'] as const);
   if (a.activation) model.activation = oneOf('activation', str('activation'), ['pre', 'post'] as const);
