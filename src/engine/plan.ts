@@ -56,6 +56,13 @@ export interface TrainSpec {
    * step (labelSmoothing is then the caller's to mix in), instead of against the labels alone
    */
   softTargets?: boolean;
+  /**
+   * with softTargets: distillation at this temperature T (Hinton et al. 2015). Each sample's target is then
+   * 2 x classes values, a label part and a teacher part (the teacher's softmax at T), each already weighted;
+   * the teacher part is matched by softmax(logits / T) with the loss scaled by T^2 (softmax_ce_distill).
+   * Unset: one target distribution per sample at T = 1 (softmax_ce_soft).
+   */
+  distillTemperature?: number;
 }
 
 export interface Plan {
@@ -71,8 +78,10 @@ export interface Plan {
   prob: number;
   lossOut: number;
   classWeights: number;
-  /** float[N][K] target distributions (train plans with softTargets; 0 otherwise) */
+  /** float[N][targetWidth] targets (train plans with softTargets; 0 otherwise) */
   targets: number;
+  /** values per sample in `targets`: classes, or 2 x classes with a distillation temperature (TrainSpec) */
+  targetWidth: number;
   inputSize: number;
   classes: number;
   /** optimizer state blocks (train plans) */
@@ -226,7 +235,7 @@ export function buildPlan(m: Memory, g: Graph, batch: number, mode: 'train' | 'e
   const classes = numel(out);
   const plan: Plan = {
     batch: N, mode, forward, update: [], input: act[0], logits: act[g.output], labels: 0, prob: 0, lossOut: 0,
-    classWeights: 0, targets: 0, inputSize: numel(shapes[0]), classes, state: [],
+    classWeights: 0, targets: 0, targetWidth: 0, inputSize: numel(shapes[0]), classes, state: [],
   };
   if (!isTrain) return plan;
   if (!train) throw new Error('buildPlan: a train plan needs a TrainSpec');
@@ -245,13 +254,20 @@ export function buildPlan(m: Memory, g: Graph, batch: number, mode: 'train' | 'e
   }
   const dlogits = pool.take(size(g.output));
   grad[g.output] = dlogits;
-  if (train.softTargets) plan.targets = arena.allocF32(N * classes);
+  const T = train.softTargets ? train.distillTemperature : undefined;
+  if (T !== undefined && !(T > 0)) throw new Error(`distillTemperature must be > 0, got ${T}`);
+  if (train.softTargets) {
+    plan.targetWidth = T === undefined ? classes : 2 * classes;
+    plan.targets = arena.allocF32(N * plan.targetWidth);
+  }
   {
     const { logits, labels, prob, lossOut, classWeights, targets } = plan;
     const smoothing = train.labelSmoothing ?? 0, sc = m.scalars;
-    update.push(train.softTargets
-      ? op('softmax_ce_soft', N, (s, e) => k.softmax_ce_soft(logits, targets, labels, classWeights, prob, dlogits, lossOut, N, classes, sc[Scalar.GRAD_SCALE], s, e))
-      : op('softmax_ce', N, (s, e) => k.softmax_ce(logits, labels, classWeights, prob, dlogits, lossOut, N, classes, smoothing, sc[Scalar.GRAD_SCALE], s, e)));
+    update.push(T !== undefined
+      ? op('softmax_ce_distill', N, (s, e) => k.softmax_ce_distill(logits, targets, labels, classWeights, prob, dlogits, lossOut, N, classes, 1 / T, sc[Scalar.GRAD_SCALE], s, e))
+      : train.softTargets
+        ? op('softmax_ce_soft', N, (s, e) => k.softmax_ce_soft(logits, targets, labels, classWeights, prob, dlogits, lossOut, N, classes, sc[Scalar.GRAD_SCALE], s, e))
+        : op('softmax_ce', N, (s, e) => k.softmax_ce(logits, labels, classWeights, prob, dlogits, lossOut, N, classes, smoothing, sc[Scalar.GRAD_SCALE], s, e)));
   }
 
   // ---- backward, in reverse node order ----

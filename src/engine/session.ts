@@ -115,7 +115,7 @@ export class Session {
   /** write the next training batch here (NCHW float32), then call trainStep */
   readonly trainInput: Float32Array | Float64Array;
   readonly trainLabels: Int32Array;
-  /** per-sample target distributions (batch x classes), read by trainStep when the spec asks for softTargets */
+  /** per-sample targets (batch x plan.targetWidth: classes, or label and teacher parts with a distillation temperature), read by trainStep when the spec asks for softTargets */
   readonly trainTargets: Float32Array | Float64Array;
   private step = 0;
   private closed = false;
@@ -136,7 +136,7 @@ export class Session {
     const f = mem.heap.f;
     this.trainInput = trainPlan ? f.subarray(trainPlan.input >> 2, (trainPlan.input >> 2) + trainPlan.batch * trainPlan.inputSize) : f.subarray(0, 0);
     this.trainLabels = trainPlan ? mem.heap.i.subarray(trainPlan.labels >> 2, (trainPlan.labels >> 2) + trainPlan.batch) : new Int32Array(0);
-    this.trainTargets = trainPlan?.targets ? f.subarray(trainPlan.targets >> 2, (trainPlan.targets >> 2) + trainPlan.batch * trainPlan.classes) : new Float32Array(0);
+    this.trainTargets = trainPlan?.targets ? f.subarray(trainPlan.targets >> 2, (trainPlan.targets >> 2) + trainPlan.batch * trainPlan.targetWidth) : new Float32Array(0);
   }
 
   static async create(o: SessionOptions): Promise<Session> {

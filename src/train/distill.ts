@@ -18,6 +18,11 @@
  *   and it makes the targets the same for a face and its mirror image, which the student meets as another
  *   augmentation.
  *   Two teacher passes per step.
+ *
+ * `temperature` T: the teachers' softmax(logits / T) is the teacher part of the target. At T = 1 label and
+ * teacher parts are blended into one distribution; at any other T they are kept apart and the student
+ * matches the teacher part with its own softmax(logits / T), that loss scaled by T^2 (Hinton et al.), so
+ * that a high T teaches the teachers' ranking of the unlikely classes and not merely softer targets.
  */
 import { createInferenceSession } from '../engine/index.js';
 import { spawnNodeWorker, loadModel } from '../engine/node/index.js';
@@ -162,8 +167,23 @@ export class BatchTeacher {
   }
 }
 
-/** targets = (1 - weight) * targets + weight * teacher, in place: the label part of `targets` is already there (smoothed, maybe
- * mixed). The one blend for both teacher views: the clean pass's rows (teacherRows) and a BatchTeacher's. */
-export function blendTeacher(targets: Float32Array | Float64Array, teacher: Float32Array, weight: number): void {
-  for (let i = 0; i < teacher.length; i++) targets[i] = (1 - weight) * targets[i] + weight * teacher[i];
+/**
+ * targets = (1 - weight) * targets + weight * teacher, in place: the label part of `targets` is already there (smoothed, maybe
+ * mixed). The one blend for both teacher views: the clean pass's rows (teacherRows) and a BatchTeacher's.
+ * With `parts` (distillation at a temperature other than 1), each row of `targets` is [label part | teacher part],
+ * K values each: the label part is scaled by 1 - weight and the teacher part becomes weight * teacher, kept
+ * apart because the loss matches them at different temperatures (the engine's softmax_ce_distill).
+ */
+export function blendTeacher(targets: Float32Array | Float64Array, teacher: Float32Array, weight: number, parts?: { K: number }): void {
+  if (!parts) {
+    for (let i = 0; i < teacher.length; i++) targets[i] = (1 - weight) * targets[i] + weight * teacher[i];
+    return;
+  }
+  const K = parts.K;
+  for (let j = 0; j < teacher.length / K; j++) {
+    for (let k = 0; k < K; k++) {
+      targets[2 * j * K + k] *= 1 - weight;
+      targets[2 * j * K + K + k] = weight * teacher[j * K + k];
+    }
+  }
 }

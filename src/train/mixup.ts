@@ -43,7 +43,8 @@ export function mixupDraw(seed: number, step: number, alpha: number, batch: numb
 }
 
 /**
- * Mix a batch in place: input [batch][px] and targets [batch][K] become lam * own + (1 - lam) * partner's.
+ * Mix a batch in place: input [batch][px] and targets [batch][K] become lam * own + (1 - lam) * partner's
+ * (K is the targets' row width: the classes, or twice that when a distillation target keeps two parts).
  * Reads the partners from a copy, so the pairing may be any permutation.
  */
 export function mixBatch(input: Float32Array | Float64Array, targets: Float32Array | Float64Array, batch: number, px: number, K: number,

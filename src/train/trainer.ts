@@ -166,9 +166,13 @@ export class Trainer {
     const schedule = new LrSchedule(c.lr, this.scheduleSpec(totalSteps, steps));
     const augmenter = c.augment ? new Augmenter({ ...c.augment, size: ds.size }, c.seed) : undefined;
     const threads = c.threads > 0 ? c.threads : defaultThreads();
+    // at a temperature other than 1 the label and teacher parts of a target are kept apart (blendTeacher)
+    const distillTemperature = c.distill && c.distill.temperature !== 1 ? c.distill.temperature : undefined;
+    const parts = distillTemperature === undefined ? undefined : { K };
+    const targetWidth = parts ? 2 * K : K;
     const session = await Session.create({
       graph, threads, spawn: spawnNodeWorker, trainBatch: c.batch, inferBatches: [c.batch * 4], seed: c.seed,
-      train: { optimizer: c.optimizer, labelSmoothing: c.labelSmoothing, softTargets: Boolean(c.distill) || c.mixup > 0,
+      train: { optimizer: c.optimizer, labelSmoothing: c.labelSmoothing, softTargets: Boolean(c.distill) || c.mixup > 0, distillTemperature,
         classWeights: c.classWeights === 'balanced' ? classWeightsFor(ds, trainIdx, K) : undefined },
     });
     // from here on the session (and a batch teacher) hold worker threads: every exit path closes them
@@ -234,15 +238,15 @@ export class Trainer {
             return result(true);
           }
           it.fill(st.batch, session.trainInput, session.trainLabels, augmenter);
-          if (teacher || batchTeacher || c.mixup > 0) labelTargets(session.trainTargets, session.trainLabels, K, c.labelSmoothing);
+          if (teacher || batchTeacher || c.mixup > 0) labelTargets(session.trainTargets, session.trainLabels, K, c.labelSmoothing, targetWidth);
           // the clean pass's teacher before mixup: it saw the unmixed image, so its targets are mixed with it
-          if (teacher) blendTeacher(session.trainTargets, teacherRows(teacher, it.batchIndices(st.batch), K, teacherBatch), c.distill!.weight);
+          if (teacher) blendTeacher(session.trainTargets, teacherRows(teacher, it.batchIndices(st.batch), K, teacherBatch), c.distill!.weight, parts);
           if (c.mixup > 0) {
             const { lambda, perm } = mixupDraw(c.seed, st.step, c.mixup, c.batch);
-            mixBatch(session.trainInput, session.trainTargets, c.batch, ds.size * ds.size, K, lambda, perm);
+            mixBatch(session.trainInput, session.trainTargets, c.batch, ds.size * ds.size, targetWidth, lambda, perm);
           }
           // after mixup: the teacher sees the very images (blended or not) the student trains on
-          if (batchTeacher) blendTeacher(session.trainTargets, batchTeacher.probabilities(session.trainInput, c.batch), c.distill!.weight);
+          if (batchTeacher) blendTeacher(session.trainTargets, batchTeacher.probabilities(session.trainInput, c.batch), c.distill!.weight, parts);
           const lr = schedule.lr(st.step);
           const r = session.trainStep(lr);
           st.step++; stepsThisRun++;

@@ -69,3 +69,38 @@ test('the tiny network learns 7 synthetic shapes to > 95% held-out accuracy in s
   console.log(`# synthetic shapes: ${(acc * 100).toFixed(1)}% held-out accuracy after ${epochs} epochs, ${seconds.toFixed(1)} s of training`);
   assert.ok(acc > 0.95, `held-out accuracy ${acc}`);
 });
+
+test('distillation targets in two parts at temperature 1 train like their sum as one soft target; another temperature trains differently', async () => {
+  const g = buildReferenceNet({ widths: [8, 16], units: 1 });
+  const batch = 16, K = 7, steps = 3, data = shapesDataset(batch * steps, 48, 9), per = 48 * 48;
+  // a fixed "teacher" distribution per sample: softmax of a smooth function of sample and class
+  const teacher = (j: number, k: number) => {
+    let s = 0;
+    for (let c = 0; c < K; c++) s += Math.exp(Math.sin(j + 2 * c));
+    return Math.exp(Math.sin(j + 2 * k)) / s;
+  };
+  const run = async (temperature: number | undefined) => {
+    const s = await Session.create({ graph: g, threads: 1, trainBatch: batch, inferBatches: [8], seed: 7,
+      train: { optimizer: { type: 'adamw', weightDecay: 1e-2 }, softTargets: true, distillTemperature: temperature } });
+    const width = temperature === undefined ? K : 2 * K;
+    assert.equal(s.trainTargets.length, batch * width);
+    for (let i = 0; i < steps; i++) {
+      s.trainInput.set(data.x.subarray(i * batch * per, (i + 1) * batch * per));
+      s.trainLabels.set(data.y.subarray(i * batch, (i + 1) * batch));
+      for (let j = 0; j < batch; j++) for (let k = 0; k < K; k++) {
+        const a = 0.4 * (k === s.trainLabels[j] ? 1 : 0), b = 0.6 * teacher(i * batch + j, k);
+        if (width === K) s.trainTargets[j * K + k] = a + b;
+        else { s.trainTargets[j * width + k] = a; s.trainTargets[j * width + K + k] = b; }
+      }
+      s.trainStep(2e-3);
+    }
+    const w = s.getWeights().trainable;
+    await s.close();
+    return w;
+  };
+  const one = await run(undefined), two = await run(1), hot = await run(3);
+  const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+  assert.ok(maxDiff(one, two) < 1e-5, `two parts at T = 1 should train like one soft target (max weight difference ${maxDiff(one, two)})`);
+  assert.ok(maxDiff(one, hot) > 1e-4, `T = 3 should train differently (max weight difference ${maxDiff(one, hot)})`);
+  await assert.rejects(Session.create({ graph: g, trainBatch: batch, train: { optimizer: { type: 'adamw' }, softTargets: true, distillTemperature: 0 } }), /distillTemperature must be > 0/);
+});

@@ -85,6 +85,15 @@ test('blendTeacher: (1 - weight) * the targets already there + weight * teacher,
   targets.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6, `target ${i}: ${v}, want ${want[i]}`));
 });
 
+test('blendTeacher with parts (a temperature other than 1): the label part scaled by 1 - weight, the teacher part set to weight * teacher; labelTargets leaves that part at 0', () => {
+  const targets = new Float32Array(12).fill(9);
+  labelTargets(targets, Int32Array.from([0, 2]), 3, 0.3, 6);
+  assert.deepEqual([...targets], [0.8, 0.1, 0.1, 0, 0, 0, 0.1, 0.1, 0.8, 0, 0, 0].map(Math.fround));
+  blendTeacher(targets, Float32Array.from([0, 1, 0, 0.5, 0.5, 0]), 0.25, { K: 3 });
+  const want = [0.6, 0.075, 0.075, 0, 0.25, 0, 0.075, 0.075, 0.6, 0.125, 0.125, 0];
+  targets.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6, `target ${i}: ${v}, want ${want[i]}`));
+});
+
 test('distillation on augmented views: the batch teacher agrees with the clean pass, teaches a student with useless labels, and a killed run resumes exactly', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ferkit-distill-aug-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
