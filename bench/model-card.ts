@@ -70,7 +70,7 @@ const VIEWS_WORDS: Record<string, string> = {
   'augmented-mirror': ', teachers shown every augmented batch and its mirror image, averaged',
 };
 /** `--teacher`: which models taught it and how much, as the trainer's config records it */
-const distillation = (c: any) => (c.distill ? `; distilled from ${c.distill.teachers.map(modelName).join(' + ')} (weight ${c.distill.weight}, teacher temperature ${c.distill.temperature}${VIEWS_WORDS[c.distill.views] ?? ''})` : '');
+const distillation = (c: any) => (c.distill ? `; distilled from ${c.distill.teachers.map(modelName).join(' + ')} (weight ${c.distill.weight}, ${c.distill.temperature === 1 ? 'teacher temperature 1' : `temperature ${c.distill.temperature} for teacher and student, that loss scaled by its square`}${VIEWS_WORDS[c.distill.views] ?? ''})` : '');
 const recipe = (c: any) => `${c.optimizer?.type ?? '?'} lr ${c.lr} (${c.schedule} schedule), weight decay ${c.optimizer?.weightDecay}, batch ${c.batch}, label smoothing ${c.labelSmoothing}${c.mixup ? `, mixup alpha ${c.mixup}` : ''}${distillation(c)}`;
 const augmentation = (c: any) => (c.augment ? Object.entries(c.augment).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ') : 'none');
 /** one row per stage of a staged model: recipe, epochs, best epoch, wall time */
