@@ -51,7 +51,8 @@ Augmentation (per training image; defaults in brackets):
   --distill W (0.5)      weight of the teachers' probabilities in the target (the label gets 1 - W)
   --teacher-temperature T (1)  distil at temperature T (Hinton et al.): the student's softmax(logits / T) learns
                          the teachers' softmax(logits / T), that part of the loss scaled by T^2 (the label
-                         part stays at T = 1); T > 1 shows the student more of the teachers' runner-up classes
+                         part stays at T = 1; the loss shown then counts T^2 times the teachers' entropy);
+                         T > 1 shows the student more of the teachers' runner-up classes (tiny: 1 was best)
   --teacher-views V (clean)    clean: teachers see each training image and its mirror once, before training;
                          augmented: they see every augmented (and mixed) batch the student sees (one
                          teacher pass per step: slower, the student learns how shifted faces look to them);

@@ -1,12 +1,12 @@
 // Scalar reference for loss.simd.ts (softmax + cross-entropy with label smoothing and class weights). See ABI.md.
 import type { Heap } from './heap.js';
 
-/** log(sum_k exp(f[z + k])) over K values, shifted by their maximum so that exp cannot overflow */
-function logSumExp(f: Heap['f'], z: number, K: number): number {
+/** log(sum_k exp(scale * f[z + k])) over K values, shifted by their maximum so that exp cannot overflow */
+function logSumExp(f: Heap['f'], z: number, K: number, scale = 1): number {
   let mx = -Infinity;
-  for (let k = 0; k < K; k++) mx = Math.max(mx, f[z + k]);
+  for (let k = 0; k < K; k++) mx = Math.max(mx, scale * f[z + k]);
   let sum = 0;
-  for (let k = 0; k < K; k++) sum += Math.exp(f[z + k] - mx);
+  for (let k = 0; k < K; k++) sum += Math.exp(scale * f[z + k] - mx);
   return mx + Math.log(sum);
 }
 
@@ -68,18 +68,12 @@ export function softmax_ce_distill(h: Heap, logits: number, targets: number, lab
   for (let n = s; n < e; n++) {
     const w = classWeight ? f[(classWeight >> 2) + h.i[(labels >> 2) + n]] : 1;
     const row = z + n * K, ta = tg + 2 * n * K, tb = ta + K;
-    const lse = logSumExp(f, row, K);
-    // log-sum-exp of z / T, shifted by the maximum like logSumExp
-    let mx = -Infinity;
-    for (let k = 0; k < K; k++) mx = Math.max(mx, f[row + k] * invTemp);
-    let sum = 0;
-    for (let k = 0; k < K; k++) sum += Math.exp(f[row + k] * invTemp - mx);
-    const lseT = mx + Math.log(sum);
+    const lse = logSumExp(f, row, K), lseT = logSumExp(f, row, K, invTemp);
     let sa = 0, sb = 0;
     for (let k = 0; k < K; k++) { sa += f[ta + k]; sb += f[tb + k]; }
     let loss = 0;
     for (let k = 0; k < K; k++) {
-      const logp = f[row + k] - lse, logq = f[row + k] * invTemp - lseT;
+      const logp = f[row + k] - lse, logq = invTemp * f[row + k] - lseT;
       const p = Math.exp(logp), q = Math.exp(logq), a = f[ta + k], b = f[tb + k];
       loss -= a * logp + T * T * b * logq;
       f[pr + n * K + k] = p;

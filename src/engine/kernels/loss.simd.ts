@@ -1,12 +1,12 @@
 // loss kernels (AssemblyScript SIMD): see ABI.md. Scalar reference: loss.ref.ts.
 // K (classes) is small (7 for facial expressions), so this is scalar code computed in float64.
 
-/** log(sum_k exp(z[k])) over K floats, shifted by their maximum so that exp cannot overflow */
-@inline function logSumExp(z: usize, K: i32): f64 {
+/** log(sum_k exp(scale * z[k])) over K floats, shifted by their maximum so that exp cannot overflow */
+@inline function logSumExp(z: usize, K: i32, scale: f64 = 1.0): f64 {
   let mx: f64 = -Infinity;
-  for (let k = 0; k < K; k++) mx = Math.max(mx, <f64>load<f32>(z + (<usize>k << 2)));
+  for (let k = 0; k < K; k++) mx = Math.max(mx, scale * <f64>load<f32>(z + (<usize>k << 2)));
   let sum: f64 = 0;
-  for (let k = 0; k < K; k++) sum += Math.exp(<f64>load<f32>(z + (<usize>k << 2)) - mx);
+  for (let k = 0; k < K; k++) sum += Math.exp(scale * <f64>load<f32>(z + (<usize>k << 2)) - mx);
   return mx + Math.log(sum);
 }
 
@@ -61,18 +61,13 @@ export function softmax_ce_distill(logits: usize, targets: usize, labels: usize,
     const row = (<usize>n * <usize>K) << 2;
     const z = logits + row, pr = prob + row, dl = dlogits + row;
     const ta = targets + (row << 1), tb = ta + (<usize>K << 2);
-    const lse = logSumExp(z, K);
-    let mx: f64 = -Infinity;
-    for (let k = 0; k < K; k++) mx = Math.max(mx, <f64>load<f32>(z + (<usize>k << 2)) * it);
-    let sum: f64 = 0;
-    for (let k = 0; k < K; k++) sum += Math.exp(<f64>load<f32>(z + (<usize>k << 2)) * it - mx);
-    const lseT = mx + Math.log(sum);
+    const lse = logSumExp(z, K), lseT = logSumExp(z, K, it);
     let sa: f64 = 0, sb: f64 = 0;
     for (let k = 0; k < K; k++) { sa += <f64>load<f32>(ta + (<usize>k << 2)); sb += <f64>load<f32>(tb + (<usize>k << 2)); }
     let loss: f64 = 0;
     for (let k = 0; k < K; k++) {
       const zk = <f64>load<f32>(z + (<usize>k << 2));
-      const logp = zk - lse, logq = zk * it - lseT;
+      const logp = zk - lse, logq = it * zk - lseT;
       const p = Math.exp(logp), q = Math.exp(logq);
       const a = <f64>load<f32>(ta + (<usize>k << 2)), b = <f64>load<f32>(tb + (<usize>k << 2));
       loss -= a * logp + T * T * b * logq;
