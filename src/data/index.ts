@@ -11,5 +11,6 @@ export { loadDatasetCached, datasetCacheKey, encodeDatasetCache, decodeDatasetCa
 export { INPUT_MEAN, INPUT_STD, INPUT_LUT, toInput, fromInput } from './normalize.js';
 export { Augmenter, tenCrop, mirrorImages, IDENTITY_PARAMS, type AugmentOptions, type AugmentParams } from './augment.js';
 export { TTA_VIEWS, TTAS, isTta, type Tta } from './tta.js';
+export { writeViews, averageViews, defaultCropSize } from './views.js';
 export { stratifiedHoldout, kFold, subjectKFold, type Split } from './splits.js';
 export { BatchIterator, EvalIterator, type BatchOptions } from './batches.js';

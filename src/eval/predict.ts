@@ -2,11 +2,10 @@
  * Logits for a dataset (or some of its images), batch by batch, optionally with test-time augmentation:
  * `flip`, the image and its mirror image; `tencrop`, the 4 corner crops, the centre crop and their mirror
  * images (data's tenCrop), each resized back to full size. The logit vectors of an image's views are
- * averaged.
+ * averaged. Views and average are data/views.ts's, the layout the pipeline's classifiers use too.
  */
 import type { Dataset } from '../data/dataset.js';
-import { mirrorImages, tenCrop } from '../data/augment.js';
-import { INPUT_LUT } from '../data/normalize.js';
+import { averageViews, defaultCropSize, writeViews } from '../data/views.js';
 import { softmax } from './metrics.js';
 import { TTA_VIEWS, TTAS, isTta, type Tta } from '../data/tta.js';
 
@@ -65,9 +64,7 @@ export interface PredictOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export function defaultCropSize(size: number): number {
-  return Math.max(1, Math.round((size * 11) / 12));
-}
+export { defaultCropSize };
 
 /** Returns n x K logits (float32), n = indices.length (or the dataset size). */
 export function predictDataset(model: Predictor, ds: Dataset, opts: PredictOptions = {}): Float32Array {
@@ -85,19 +82,12 @@ export function predictDataset(model: Predictor, ds: Dataset, opts: PredictOptio
   const cropSize = opts.cropSize ?? defaultCropSize(S);
   const input = new Float32Array(Math.min(batch, Math.max(n, 1)) * views * px);
   let out: Float32Array | undefined, K = 0;
-  const lut = INPUT_LUT;
   opts.onProgress?.(0, n);
   for (let start = 0; start < n; start += batch) {
     const m = Math.min(batch, n - start);
     for (let k = 0; k < m; k++) {
-      const i = indices[start + k], src = ds.images.subarray(i * px, (i + 1) * px);
-      if (tta === 'tencrop') {
-        tenCrop(src, S, cropSize, input, k * 10 * px);
-        continue;
-      }
-      const o = k * views * px;
-      for (let j = 0; j < px; j++) input[o + j] = lut[src[j]];
-      if (tta === 'flip') mirrorImages(input.subarray(o, o + px), 1, S, input.subarray(o + px, o + 2 * px));
+      const i = indices[start + k];
+      writeViews(ds.images.subarray(i * px, (i + 1) * px), S, tta, input, k * views * px, cropSize);
     }
     const logits = model.predict(input.subarray(0, m * views * px), m * views);
     if (!out) {
@@ -107,11 +97,7 @@ export function predictDataset(model: Predictor, ds: Dataset, opts: PredictOptio
     } else if (logits.length !== m * views * K) {
       throw new Error(`predictDataset: the model returned ${logits.length} values for ${m * views} inputs, expected ${m * views * K}`);
     }
-    for (let k = 0; k < m; k++) {
-      const o = (start + k) * K;
-      for (let v = 0; v < views; v++) for (let c = 0; c < K; c++) out[o + c] += logits[(k * views + v) * K + c];
-      if (views > 1) for (let c = 0; c < K; c++) out[o + c] /= views;
-    }
+    out.set(averageViews(logits, m, K, views), start * K);
     opts.onProgress?.(start + m, n);
   }
   return out ?? new Float32Array(0);

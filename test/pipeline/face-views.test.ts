@@ -13,7 +13,7 @@ import { exportOnnx } from '../../src/engine/index.js';
 import { loadModel } from '../../src/engine/node/index.js';
 import { saveTinyModel, tempDir } from '../eval/fixtures.js';
 
-test('face views: a face, or a face and its mirror image, normalised, laid out faces first', () => {
+test('face views: a face, or a face and its mirror image, normalised, laid out face by face', () => {
   // two 2x2 faces: [0 255; 51 102] and [255 0; 0 255]
   const faces = new Uint8Array([0, 255, 51, 102, 255, 0, 0, 255]);
   const norm = (p: number) => (p / 255 - 0.5) / 0.25;
@@ -21,8 +21,8 @@ test('face views: a face, or a face and its mirror image, normalised, laid out f
   assert.equal(fillFaceViews(faces, 1, 1, 2, 'none', one), 1, 'the second face alone: one input');
   assert.deepEqual([...one], [255, 0, 0, 255].map(norm));
   const two = new Float32Array(16);
-  assert.equal(fillFaceViews(faces, 0, 2, 2, 'flip', two), 4, 'two faces and their two mirror images');
-  const want = [0, 255, 51, 102, 255, 0, 0, 255, /* mirrors */ 255, 0, 102, 51, 0, 255, 255, 0].map(norm);
+  assert.equal(fillFaceViews(faces, 0, 2, 2, 'flip', two), 4, 'two faces, each followed by its mirror image');
+  const want = [0, 255, 51, 102, /* its mirror */ 255, 0, 102, 51, 255, 0, 0, 255, /* its mirror */ 0, 255, 255, 0].map(norm);
   for (let i = 0; i < 16; i++) assert.ok(Math.abs(two[i] - want[i]) < 1e-6, `input ${i}: ${two[i]} vs ${want[i]}`);
   assert.throws(() => fillFaceViews(faces, 0, 2, 2, 'flip', new Float32Array(15)), /4 inputs of 2x2 need 16 values, the buffer has 15/);
   assert.equal(viewsOf('none'), 1);
@@ -30,10 +30,10 @@ test('face views: a face, or a face and its mirror image, normalised, laid out f
 });
 
 test('face views: flip averages each face\'s logits with its mirror\'s; softmax at the temperature', () => {
-  // 2 faces, K = 3; rows 2-3 are the mirrors of rows 0-1
-  const logits = new Float32Array([1, 2, 3, 0, 0, 0, 3, 2, 1, 2, 0, -2]);
+  // 2 faces, K = 3; rows 1 and 3 are the mirrors of rows 0 and 2
+  const logits = new Float32Array([1, 2, 3, 3, 2, 1, 0, 0, 0, 2, 0, -2]);
   assert.deepEqual([...mergeFaceViews(logits, 2, 3, 'flip')], [2, 2, 2, 1, 0, -1]);
-  assert.deepEqual([...mergeFaceViews(logits, 2, 3, 'none')], [1, 2, 3, 0, 0, 0], 'none: the first n rows');
+  assert.deepEqual([...mergeFaceViews(logits, 2, 3, 'none')], [1, 2, 3, 3, 2, 1], 'none: the first n rows');
   // softmax([1,0,-1] / 2) = e^{0.5}, e^0, e^{-0.5} over their sum
   const p = calibratedSoftmax(new Float32Array([2, 2, 2, 1, 0, -1]), 2, 3, 2);
   const z = Math.exp(0.5) + 1 + Math.exp(-0.5);
