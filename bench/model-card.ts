@@ -88,6 +88,11 @@ const stageRows = runs.length < 2 ? '' : runs.map((_, i) => {
 const stageSeeds = configs.map((c) => c?.seed);
 const seedText = stageSeeds.length > 1 && new Set(stageSeeds).size > 1
   ? stageSeeds.map((v, i) => `stage ${i + 1}: ${v ?? 'not recorded (kept from the old card)'}`).join(', ') : String(cfg.seed);
+/** where the file's BatchNorm statistics come from: `ferkit bn-stats` after training, or the trainer's --bn-stats clean */
+const bnSource = m.metadata.bnStatsSource ? JSON.parse(m.metadata.bnStatsSource) : undefined;
+const bnRow = m.metadata.bnStats !== 'clean' ? '' : bnSource
+  ? `| BatchNorm statistics | recomputed after the last stage on ${bnSource.images.toLocaleString('en-US')} un-augmented faces of ${bnSource.split ? `the ${bnSource.split} split of ` : ''}${modelName(bnSource.data)} (\`ferkit bn-stats\`: the mean of ${bnSource.batches} batches' statistics), the faces as the model sees them; the stages ran with those of their augmented batches |\n`
+  : '| BatchNorm statistics | recomputed at the end of the run on the un-augmented training faces (`--bn-stats clean`), the faces as the model sees them |\n';
 const perClass = plain.labels.map((l) => { const c = plain.perClass[l]; return `| ${l} | ${c.precision.toFixed(3)} | ${c.recall.toFixed(3)} | ${c.f1.toFixed(3)} | ${c.support} |`; });
 const md = `# ferkit ${a.name}
 
@@ -114,7 +119,7 @@ labels, input normalisation and calibration temperature in its metadata). Load i
 ${stageRows || `| optimiser | ${recipe(cfg)} |
 | augmentation | ${augmentation(cfg)} |
 | epochs | ${history.length || '?'} trained, best at epoch ${m.metadata.epoch ?? '?'} |
-`}| seed | ${seedText} |
+`}${bnRow}| seed | ${seedText} |
 | wall time | ${(trainSeconds / 60).toFixed(1)} min of training (plus validation${runs.length > 1 ? `, all ${runs.length} stages` : ''}), ${cfg.threads || 'all'} threads |
 | hardware | ${cpus()[0]?.model ?? 'CPU'}, ${cpus().length} cores, Node ${process.version}, ferkit's WebAssembly engine |
 ${a.extra ? `| note | ${a.extra} |\n` : ''}

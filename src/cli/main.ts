@@ -7,6 +7,7 @@ import { trainCommand } from './commands/train.js';
 import { evalCommand } from './commands/eval.js';
 import { cvTrainCommand } from './commands/cv-train.js';
 import { calibrateCommand } from './commands/calibrate.js';
+import { bnStatsCommand } from './commands/bn-stats.js';
 import { exportCommand } from './commands/export.js';
 import { predictCommand } from './commands/predict.js';
 import { videoCommand } from './commands/video.js';
@@ -24,6 +25,7 @@ Commands:
   train --data PATH [options]                       train or fine-tune a model (ferkit train --help)
   eval --model M --data PATH --format F [options]   accuracy, per-class F1, confusion, calibration; --report out.html
   calibrate --model M --data PATH --format F       fit the softmax temperature on validation data, store it in the model
+  bn-stats --model M --data PATH --out FILE         recompute BatchNorm statistics on the un-augmented training images
   export --model M --out model.onnx                 write the model as ONNX (for onnxruntime, browsers, other runtimes)
   export --model M --out m.safetensors --dtype f16  the model file in half precision (half the size)
   cv --data PATH --format ckplus --folds 10 --subject-independent [--init tiny]   k-fold cross-validation
@@ -56,6 +58,8 @@ export async function main(argv: string[]): Promise<number> {
       return cvTrainCommand(rest);
     case 'calibrate':
       return calibrateCommand(rest);
+    case 'bn-stats':
+      return bnStatsCommand(rest);
     case 'export':
       return exportCommand(rest);
     case 'predict':

@@ -273,6 +273,13 @@ export class Session {
     return Float32Array.from(heap.f.subarray(bufferPtr >> 2, (bufferPtr >> 2) + layout.bufferSize));
   }
 
+  /** Replaces the BatchNorm running statistics alone (laid out like `getBuffers()`), the trainable weights untouched. */
+  setBuffers(buffers: Float32Array): void {
+    const { heap, layout, bufferPtr } = this.mem;
+    if (buffers.length !== layout.bufferSize) throw new Error(`setBuffers: expected ${layout.bufferSize} values, got ${buffers.length}`);
+    heap.f.set(buffers, bufferPtr >> 2);
+  }
+
   setWeights(w: Weights): void {
     const { heap, layout, paramPtr, bufferPtr } = this.mem;
     if (w.trainable.length !== layout.trainableSize || w.buffers.length !== layout.bufferSize) {

@@ -5,8 +5,10 @@
  * as an uninterrupted one.
  *
  * Run folder: config.json, metrics.jsonl (one line per epoch), checkpoint.safetensors (latest, for
- * --resume), best.safetensors (best validation accuracy: a model file), curves.svg, and with `swaEpochs`
- * swa.safetensors (the weights averaged over the last epochs).
+ * --resume), best.safetensors (best validation accuracy: a model file), last.safetensors, curves.svg, and
+ * with `swaEpochs` swa.safetensors (the weights averaged over the last epochs). The model files a finished
+ * run leaves carry BatchNorm statistics of the un-augmented training images (`bnStats`, batchnorm-stats.ts);
+ * the checkpoint keeps the training run's own, so a resumed run continues exactly.
  */
 import { existsSync, readFileSync, mkdirSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +28,7 @@ import { fineTuneWeights } from './fine-tune.js';
 import { BatchTeacher, blendTeacher, checkDistillConfig, teacherProbabilities, teacherRows, type DistillConfig } from './distill.js';
 import { mixBatch, mixupDraw } from './mixup.js';
 import { labelTargets } from './targets.js';
+import { BN_STATS, recomputeBatchNorm, type BnStats } from './batchnorm-stats.js';
 
 export interface TrainConfig {
   model: Partial<NetConfig>;
@@ -60,13 +63,20 @@ export interface TrainConfig {
   distill?: DistillConfig;
   /** mixup's Beta(alpha, alpha) parameter (see mixup.ts); 0 = off */
   mixup: number;
+  /**
+   * The BatchNorm statistics of the model files a finished run writes (best, last, swa): 'clean',
+   * recomputed on the un-augmented training images, the faces as the model will see them; 'augmented',
+   * those of the augmented (and mixed) training batches, as before 2026-12-01. Without augmentation and
+   * mixup the two are the same and nothing is recomputed.
+   */
+  bnStats: BnStats;
 }
 
 export const DEFAULT_CONFIG: TrainConfig = {
   model: {}, epochs: 60, batch: 64, optimizer: { type: 'adamw', weightDecay: 5e-4 }, lr: 3e-3, schedule: 'onecycle',
   warmupEpochs: 2, labelSmoothing: 0.1, classWeights: 'none',
   augment: { shift: 4, flip: true, rotate: 10, scale: [0.9, 1.1], brightness: 0.2, contrast: 0.2, erase: 0.25 },
-  seed: 1, threads: 0, patience: 0, swaEpochs: 0, mixup: 0,
+  seed: 1, threads: 0, patience: 0, swaEpochs: 0, mixup: 0, bnStats: 'clean',
 };
 
 export interface EpochRecord {
@@ -107,8 +117,7 @@ interface CheckpointState {
   swaCount?: number;
 }
 
-/** Batches run, at learning rate 0, to recompute BatchNorm statistics for averaged weights (see averageBatchNorm). */
-const BN_BURN_IN = 50, BN_AVERAGE = 200;
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
 export interface TrainResult {
   interrupted: boolean;
@@ -122,6 +131,12 @@ export interface TrainResult {
   outDir: string;
   /** with swaEpochs: how many epochs were averaged and the average's validation accuracy (null without validation) */
   swa?: { epochs: number; valAcc: number | null; valLoss: number | null };
+  /**
+   * With bnStats 'clean' (and augmentation or mixup): the best epoch's validation accuracy and loss with the
+   * training run's statistics (`before`) and with those recomputed on the un-augmented images, as written
+   * to best.safetensors (`after`); null without validation.
+   */
+  cleanStats?: { before: { acc: number; loss: number } | null; after: { acc: number; loss: number } | null };
 }
 
 function classWeightsFor(ds: Dataset, indices: Int32Array, K: number): number[] {
@@ -145,6 +160,7 @@ export class Trainer {
     if (!(c.lr > 0)) throw new Error(`train: lr must be > 0, got ${c.lr}`);
     if (c.distill) checkDistillConfig(c.distill);
     if (!(c.mixup >= 0 && Number.isFinite(c.mixup))) throw new Error(`train: mixup must be a number >= 0 (0 = off), got ${c.mixup}`);
+    if (!BN_STATS.includes(c.bnStats)) throw new Error(`train: bnStats must be one of ${BN_STATS.join(', ')}, got ${c.bnStats}`);
     if (!(Number.isInteger(c.swaEpochs) && c.swaEpochs >= 0 && c.swaEpochs <= c.epochs)) {
       throw new Error(`train: swaEpochs must be an integer from 0 to epochs (${c.epochs}), got ${c.swaEpochs}`);
     }
@@ -289,20 +305,37 @@ export class Trainer {
           break;
         }
       }
-      this.saveModelFile(join(this.outDir, 'last.safetensors'), session, graph, st, ds.classes, params);
-      if (!swaMean || !st.swaCount) return result(false);
+      // the model files: statistics of the faces they will see (bnStats); the checkpoint above keeps the run's own
+      const clean = c.bnStats === 'clean' && (augmenter !== undefined || c.mixup > 0);
+      let cleanStats: TrainResult['cleanStats'];
+      if (clean) {
+        const last = session.getWeights(), bestPath = join(this.outDir, 'best.safetensors');
+        if (existsSync(bestPath)) {
+          session.setWeights(loadModel(bestPath).weights);
+          const before = this.val ? this.validate(session, this.val.ds, this.val.indices) : null;
+          recomputeBatchNorm(session, it, undefined, c.epochs);
+          const after = this.val ? this.validate(session, this.val.ds, this.val.indices) : null;
+          cleanStats = { before, after };
+          this.saveModelFile(bestPath, session, graph, st, ds.classes, params, { epoch: String(st.bestEpoch), valAcc: String(after?.acc ?? st.bestAcc), bnStats: 'clean' });
+          if (before && after) log(`BatchNorm statistics of the un-augmented training images: best epoch ${st.bestEpoch}, validation accuracy ${pct(before.acc)} -> ${pct(after.acc)}, loss ${before.loss.toFixed(4)} -> ${after.loss.toFixed(4)}; written to best.safetensors`);
+        }
+        session.setWeights(last);
+        recomputeBatchNorm(session, it, undefined, c.epochs);
+      }
+      this.saveModelFile(join(this.outDir, 'last.safetensors'), session, graph, st, ds.classes, params, clean ? { bnStats: 'clean' } : {});
+      if (!swaMean || !st.swaCount) return { ...result(false), cleanStats };
       const last = session.getWeights();
       session.setWeights({ trainable: swaMean, buffers: last.buffers });
-      log(`weight averaging: ${st.swaCount} epoch(s) averaged; recomputing BatchNorm statistics`);
-      this.averageBatchNorm(session, it, augmenter, c.epochs);
+      log(`weight averaging: ${st.swaCount} epoch(s) averaged; recomputing BatchNorm statistics${clean ? ' on the un-augmented training images' : ''}`);
+      recomputeBatchNorm(session, it, clean ? undefined : augmenter, c.epochs);
       const v = this.val ? this.validate(session, this.val.ds, this.val.indices) : undefined;
       const swa = { epochs: st.swaCount, valAcc: v?.acc ?? null, valLoss: v?.loss ?? null };
       this.saveModelFile(join(this.outDir, 'swa.safetensors'), session, graph, st, ds.classes, params,
-        { epoch: `swa ${c.epochs - st.swaCount + 1}-${c.epochs}`, valAcc: String(v?.acc ?? '') });
-      if (v) log(`weight averaging: validation accuracy ${(v.acc * 100).toFixed(2)}% (best single epoch ${(st.bestAcc * 100).toFixed(2)}% at epoch ${st.bestEpoch}); written to swa.safetensors`);
+        { epoch: `swa ${c.epochs - st.swaCount + 1}-${c.epochs}`, valAcc: String(v?.acc ?? ''), ...(clean ? { bnStats: 'clean' as const } : {}) });
+      if (v) log(`weight averaging: validation accuracy ${pct(v.acc)} (best single epoch ${pct(cleanStats?.after?.acc ?? st.bestAcc)} at epoch ${st.bestEpoch}); written to swa.safetensors`);
       const r = result(false, swa);
       session.setWeights(last);
-      return { ...r, weights: last };
+      return { ...r, weights: last, cleanStats };
     } finally {
       await session.close();
       await batchTeacher?.close();
@@ -318,33 +351,6 @@ export class Trainer {
       case 'plateau': return { type: 'plateau', patience: 5, factor: 0.2, mode: 'max' };
       default: return { type: 'constant' };
     }
-  }
-
-  /**
-   * BatchNorm running statistics for the weights now in the session (averaged weights never ran forward,
-   * so the statistics they carry belong to other weights): training-mode passes over augmented training
-   * batches at learning rate 0, which move only the running statistics. The engine keeps them as
-   * exponential moving averages (momentum 0.1), so the first BN_BURN_IN batches wash out the old values
-   * and the mean of the next BN_AVERAGE batches' values is kept: a mean over about 13k images rather
-   * than the last few batches.
-   */
-  private averageBatchNorm(session: Session, it: BatchIterator, augmenter: Augmenter | undefined, epoch: number): void {
-    it.setEpoch(epoch);
-    const total = Math.min(BN_BURN_IN + BN_AVERAGE, it.batchesPerEpoch * 4);
-    const burnIn = Math.min(BN_BURN_IN, total >> 1);
-    let mean: Float64Array | undefined, n = 0;
-    for (let b = 0; b < total; b++) {
-      if (b > 0 && b % it.batchesPerEpoch === 0) it.setEpoch(epoch + b / it.batchesPerEpoch);
-      it.fill(b % it.batchesPerEpoch, session.trainInput, session.trainLabels, augmenter);
-      session.trainStep(0);
-      if (b < burnIn) continue;
-      const buf = session.getBuffers();
-      if (!mean) mean = new Float64Array(buf.length);
-      n++;
-      for (let i = 0; i < buf.length; i++) mean[i] += (buf[i] - mean[i]) / n;
-    }
-    const w = session.getWeights();
-    if (mean) session.setWeights({ trainable: w.trainable, buffers: Float32Array.from(mean) });
   }
 
   /** Accuracy and mean NLL on a dataset with inference-mode BatchNorm. */
@@ -371,11 +377,14 @@ export class Trainer {
   }
 
   private saveModelFile(path: string, s: Session, graph: ReturnType<typeof buildReferenceNet>, st: CheckpointState, labels: string[], params: number,
-    override: { epoch?: string; valAcc?: string } = {}): void {
+    override: { epoch?: string; valAcc?: string; bnStats?: BnStats } = {}): void {
+    const c = this.config;
     saveModel(path, { graph, weights: s.getWeights(), metadata: {
       labels: JSON.stringify(labels), input: JSON.stringify({ size: this.train.ds.size, channels: 1, mean: INPUT_MEAN, std: INPUT_STD }),
-      netConfig: JSON.stringify(this.config.model), epoch: override.epoch ?? String(st.epoch + 1), params: String(params),
-      valAcc: override.valAcc ?? String(st.bestAcc), trainConfig: JSON.stringify(this.config),
+      netConfig: JSON.stringify(c.model), epoch: override.epoch ?? String(st.epoch + 1), params: String(params),
+      valAcc: override.valAcc ?? String(st.bestAcc), trainConfig: JSON.stringify(c),
+      // which images the BatchNorm statistics are of (the training batches' are the clean images' when nothing augments them)
+      bnStats: override.bnStats ?? (c.augment || c.mixup > 0 ? 'augmented' : 'clean'),
     } });
   }
 
@@ -408,7 +417,9 @@ export class Trainer {
 /** Writes a plain text summary of a finished run (used by the CLI and model cards). */
 export function summarize(r: TrainResult): string {
   const swa = r.swa ? `, weights averaged over the last ${r.swa.epochs} epoch(s)${r.swa.valAcc !== null ? ` ${(r.swa.valAcc * 100).toFixed(2)}%` : ''}` : '';
-  return `epochs ${r.epochs}, best validation accuracy ${(r.bestAcc * 100).toFixed(2)}% at epoch ${r.bestEpoch}${swa}, ` +
+  const after = r.cleanStats?.after;
+  const clean = after ? ` (${(after.acc * 100).toFixed(2)}% with BatchNorm statistics of the un-augmented images, as written)` : '';
+  return `epochs ${r.epochs}, best validation accuracy ${(r.bestAcc * 100).toFixed(2)}% at epoch ${r.bestEpoch}${clean}${swa}, ` +
     `${r.params} parameters, ${(r.seconds / 60).toFixed(1)} min`;
 }
 

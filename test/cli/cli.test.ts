@@ -27,6 +27,12 @@ for (const [args, pattern] of [
   [['export', '--model', 'tiny', '--out', 'tiny.onnx', '--dtype', 'f16'], /--dtype applies to a \.safetensors --out/],
   [['export', '--model', 'tiny', '--out', 'tiny.safetensors', '--dtype', 'f8'], /--dtype must be one of f16, f32; got 'f8'/],
   [['calibrate', '--model', 'tiny'], /--model, --data and --format are required/],
+  [['bn-stats', '--model', 'tiny', '--data', 'x'], /--model, --data and --out are required/],
+  [['bn-stats', '--model', 'tiny', '--data', 'x', '--out', 'y.safetensors', '--format', 'gif'], /--format must be one of fer2013, .*; got 'gif'/],
+  [['bn-stats', '--model', 'tiny', '--data', 'x', '--out', 'y.safetensors', '--batch', '0'], /--batch must be a positive integer, got '0'/],
+  [['bn-stats', '--model', 'tiny', '--data', 'x', '--out', 'models/tiny.safetensors'], /--out is the --model file itself; write a new file/],
+  [['train', '--data', 'x', '--bn-stats', 'raw'], /--bn-stats must be one of clean, augmented; got 'raw'/],
+  [['cv', '--data', 'x', '--format', 'ckplus', '--bn-stats', 'raw'], /--bn-stats must be one of clean, augmented; got 'raw'/],
   [['eval', '--model', 'tiny', '--data', 'x', '--format', 'folder', '--tta', 'mirror'], /--tta must be one of none, flip, tencrop; got 'mirror'/],
   [['cv', '--data', 'x', '--format', 'ckplus', '--tta', 'fivecrop'], /--tta must be one of none, flip, tencrop; got 'fivecrop'/],
   [['predict'], /give at least one image or folder/],
@@ -95,7 +101,7 @@ test('ferkit info --model describes a model file: network, size, precision, labe
 
 test('ferkit help lists every command', () => {
   const r = run('help');
-  for (const c of ['serve', 'predict', 'video', 'train', 'eval', 'calibrate', 'export', 'cv', 'info']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
+  for (const c of ['serve', 'predict', 'video', 'train', 'eval', 'calibrate', 'bn-stats', 'export', 'cv', 'info']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
 });
 
 test('ferkit train: per-knob augmentation flags reach the trainer config, defaults untouched', () => {
@@ -128,6 +134,42 @@ test('ferkit train: --teacher, --distill, --teacher-temperature, --teacher-views
   assert.ok(!online.help && online.config.distill?.views === 'augmented');
   const mirrored = parseTrainArgs([...base, '--teacher', 'base', '--teacher-views', 'augmented-mirror']);
   assert.ok(!mirrored.help && mirrored.config.distill?.views === 'augmented-mirror');
+  assert.equal(plain.config.bnStats, 'clean');
+  const kept = parseTrainArgs([...base, '--bn-stats', 'augmented']);
+  assert.ok(!kept.help && kept.config.bnStats === 'augmented');
+});
+
+test('ferkit bn-stats: the bundled tiny with statistics of a folder\'s images, its weights kept, its temperatures removed', async () => {
+  const { tempDir } = await import('../data/fixtures.js');
+  const { join } = await import('node:path');
+  const { loadModel } = await import('../../src/engine/node/files.js');
+  const t = await tempDir('cli-bn-stats');
+  try {
+    await twoClassFolder(join(t.dir, 'faces'));
+    const out = join(t.dir, 'tiny-clean.safetensors');
+    const r = run('bn-stats', '--model', 'tiny', '--data', join(t.dir, 'faces'), '--format', 'folder', '--batch', '4', '--threads', '1',
+      '--val-data', join(t.dir, 'faces'), '--out', out, '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.images, 16);
+    assert.equal(j.batches, 4);
+    assert.equal(j.calibrationRemoved, true);
+    assert.ok(j.validation.before.accuracy >= 0 && j.validation.after.accuracy >= 0);
+    const before = loadModel(resolveModelPath('tiny')), after = loadModel(out);
+    assert.deepEqual([...after.weights.trainable], [...before.weights.trainable]);
+    assert.notDeepEqual([...after.weights.buffers], [...before.weights.buffers]);
+    assert.equal(after.metadata.bnStats, 'clean');
+    assert.equal(after.metadata.temperature, undefined);
+    assert.equal(after.metadata.ttaCalibration, undefined);
+    assert.equal(JSON.parse(after.metadata.bnStatsSource).images, 16);
+    assert.equal(Number(after.metadata.valAcc), j.validation.after.accuracy, 'the file records the accuracy it was measured at');
+    assert.equal(JSON.parse(run('info', '--model', out, '--json').stdout).bnStats, 'clean');
+    assert.equal(after.metadata.labels, before.metadata.labels);
+    const plain = run('bn-stats', '--model', 'tiny', '--data', join(t.dir, 'faces'), '--format', 'folder', '--batch', '4', '--threads', '1', '--out', out);
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.match(plain.stdout, /recomputed on 16 un-augmented images .* \(4 batches\)/);
+    assert.match(plain.stdout, /fit them again: ferkit calibrate --model /);
+  } finally { await t.cleanup(); }
 });
 
 test('ferkit train --init: the network comes from the init file unless --model/--widths say otherwise', () => {

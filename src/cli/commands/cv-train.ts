@@ -17,7 +17,7 @@ import { spawnNodeWorker, defaultThreads } from '../../engine/node/index.js';
 import { resolveModelPath } from '../../model/registry.js';
 import { Trainer, DEFAULT_CONFIG } from '../../train/trainer.js';
 import { cvCommand, type CvCommandTrain, type CvTrainSettings } from './cv.js';
-import { augmentFlags, classWeightsFlag, mixupFlag, networkFlags, num } from './train.js';
+import { augmentFlags, bnStatsFlag, classWeightsFlag, mixupFlag, networkFlags, num } from './train.js';
 import { modelList } from './eval.js';
 import { UsageError } from '../flags.js';
 
@@ -30,7 +30,7 @@ const TRAIN_FLAGS = {
   'label-smoothing': { type: 'string' }, 'class-weights': { type: 'string' }, dropout: { type: 'string' },
   'no-augment': { type: 'boolean' }, 'no-flip': { type: 'boolean' }, shift: { type: 'string' }, rotate: { type: 'string' },
   scale: { type: 'string' }, brightness: { type: 'string' }, contrast: { type: 'string' }, erase: { type: 'string' },
-  mixup: { type: 'string' },
+  mixup: { type: 'string' }, 'bn-stats': { type: 'string' },
 } as const;
 
 const TRAIN_HELP = `Trainer options (as in ferkit train):
@@ -42,6 +42,8 @@ const TRAIN_HELP = `Trainer options (as in ferkit train):
   --class-weights none|balanced  --dropout P
   --no-augment  --no-flip  --shift PX  --rotate DEG  --scale MIN,MAX  --brightness X  --contrast X  --erase P
   --mixup ALPHA (0 = off)
+  --bn-stats clean|augmented (clean)  each fold's model scored with BatchNorm statistics of its un-augmented
+                           training images, or of its augmented training batches
 `;
 
 export async function cvTrainCommand(argv: string[]): Promise<number> {
@@ -69,6 +71,7 @@ export async function cvTrainCommand(argv: string[]): Promise<number> {
       labelSmoothing: num(t['label-smoothing'], 'label-smoothing', DEFAULT_CONFIG.labelSmoothing), classWeights: classWeightsFlag(t),
       augment: t['no-augment'] ? false as const : augmentFlags(t),
       mixup: mixupFlag(t),
+      bnStats: bnStatsFlag(t),
     };
   } catch (e) {
     // every error here is about an argument (a bad value, an --init file that is missing or unreadable)

@@ -73,6 +73,8 @@ export async function infoCommand(argv: string[]): Promise<number> {
     trainedEpochs: parse(md.trainConfig)?.epochs ?? null,
     bestEpoch: md.epoch !== undefined ? Number(md.epoch) : null,
     valAccuracy: md.valAcc !== undefined ? Number(md.valAcc) : null,
+    /** which images its BatchNorm statistics are of: 'clean' (un-augmented training images) or 'augmented' (null: not recorded) */
+    bnStats: md.bnStats ?? null,
   };
   if (a.json) { console.log(JSON.stringify(info)); return 0; }
   const rows: [string, unknown][] = [
@@ -83,8 +85,9 @@ export async function infoCommand(argv: string[]): Promise<number> {
     ['layers', info.layers],
     ['labels', Array.isArray(info.labels) ? info.labels.join(', ') : '(not recorded)'],
     ['temperature', `${info.temperature ?? '1 (not calibrated)'}${Object.entries(info.ttaTemperatures).map(([tta, t]) => `; --tta ${tta} ${t}`).join('')}`],
+    ['BatchNorm stats', info.bnStats === 'clean' ? 'of the un-augmented training images' : info.bnStats === 'augmented' ? 'of the augmented training batches' : '(not recorded)'],
     ['training', info.bestEpoch !== null ? `epoch ${info.bestEpoch}${info.trainedEpochs ? ` of ${info.trainedEpochs}` : ''}, validation accuracy ${info.valAccuracy !== null ? (info.valAccuracy * 100).toFixed(2) + '%' : '?'}` : '(not recorded)'],
   ];
-  console.log(rows.map(([k, v]) => `${k.padEnd(15)}${v}`).join('\n'));
+  console.log(rows.map(([k, v]) => `${k.padEnd(17)}${v}`).join('\n'));
   return 0;
 }
