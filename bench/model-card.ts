@@ -86,8 +86,10 @@ const stageRows = runs.length < 2 ? '' : runs.map((_, i) => {
 }).join('\n') + '\n';
 /** the seed, or each stage's where the stages differ (a later stage may reseed its shuffling and augmentation) */
 const stageSeeds = configs.map((c) => c?.seed);
-const seedText = stageSeeds.length > 1 && new Set(stageSeeds).size > 1
-  ? stageSeeds.map((v, i) => `stage ${i + 1}: ${v ?? 'not recorded (kept from the old card)'}`).join(', ') : String(cfg.seed);
+/** every stage kept from the old card (`@card`): no run folder records a seed, so the old card's seed row stands */
+const keptSeedText = configs.length > 0 && configs.every((c) => !c) ? /^\| seed \| (.*) \|$/m.exec(oldCard)?.[1] : undefined;
+const seedText = keptSeedText ?? (stageSeeds.length > 1 && new Set(stageSeeds).size > 1
+  ? stageSeeds.map((v, i) => `stage ${i + 1}: ${v ?? 'not recorded (kept from the old card)'}`).join(', ') : String(cfg.seed));
 /** where the file's BatchNorm statistics come from: `ferkit bn-stats` after training, or the trainer's --bn-stats clean */
 const bnSource = m.metadata.bnStatsSource ? JSON.parse(m.metadata.bnStatsSource) : undefined;
 const bnRow = m.metadata.bnStats !== 'clean' ? '' : bnSource
