@@ -310,8 +310,12 @@ export class Trainer {
       let cleanStats: TrainResult['cleanStats'];
       if (clean) {
         const last = session.getWeights(), bestPath = join(this.outDir, 'best.safetensors');
+        // best is often the last epoch itself (always, without validation): then one pass serves both files
+        let lastIsBest = false;
         if (existsSync(bestPath)) {
-          session.setWeights(loadModel(bestPath).weights);
+          const best = loadModel(bestPath).weights;
+          lastIsBest = best.trainable.length === last.trainable.length && best.trainable.every((v, i) => v === last.trainable[i]);
+          session.setWeights(best);
           const before = this.val ? this.validate(session, this.val.ds, this.val.indices) : null;
           recomputeBatchNorm(session, it, undefined, c.epochs);
           const after = this.val ? this.validate(session, this.val.ds, this.val.indices) : null;
@@ -319,8 +323,10 @@ export class Trainer {
           this.saveModelFile(bestPath, session, graph, st, ds.classes, params, { epoch: String(st.bestEpoch), valAcc: String(after?.acc ?? st.bestAcc), bnStats: 'clean' });
           if (before && after) log(`BatchNorm statistics of the un-augmented training images: best epoch ${st.bestEpoch}, validation accuracy ${pct(before.acc)} -> ${pct(after.acc)}, loss ${before.loss.toFixed(4)} -> ${after.loss.toFixed(4)}; written to best.safetensors`);
         }
-        session.setWeights(last);
-        recomputeBatchNorm(session, it, undefined, c.epochs);
+        if (!lastIsBest) {
+          session.setWeights(last);
+          recomputeBatchNorm(session, it, undefined, c.epochs);
+        }
       }
       this.saveModelFile(join(this.outDir, 'last.safetensors'), session, graph, st, ds.classes, params, clean ? { bnStats: 'clean' } : {});
       if (!swaMean || !st.swaCount) return { ...result(false), cleanStats };
