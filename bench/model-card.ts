@@ -30,6 +30,8 @@ if (!a.name) { console.error('model-card: --name is required'); process.exit(2);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const modelPath = join(root, 'models', `${a.name}.safetensors`);
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+/** how well the accuracy is known on this many faces: its 95% Wilson interval */
+const span = (r: { accuracyInterval: [number, number] }) => `${(r.accuracyInterval[0] * 100).toFixed(2)}-${pct(r.accuracyInterval[1])}`;
 // the model and PublicTest loaded once for the three test-time augmentations the card reports
 const perTta = await modelLogitsPerTta({ modelPath, data: { format: 'fer2013', path: resolve(root, a.data!), split: 'publictest' } }, ['none', 'flip', 'tencrop']);
 const m = perTta.model;
@@ -130,6 +132,7 @@ ${a.extra ? `| note | ${a.extra} |\n` : ''}
 | | single crop | flip TTA (\`--tta flip\`: the face and its mirror) | ten-crop TTA |
 | --- | --- | --- | --- |
 | accuracy | ${pct(plain.accuracy)} | ${pct(flip.accuracy)} | ${pct(ten.accuracy)} |
+| 95% interval (Wilson, ${plain.n.toLocaleString('en-US')} faces) | ${span(plain)} | ${span(flip)} | ${span(ten)} |
 | macro-F1 | ${plain.macroF1.toFixed(4)} | ${flip.macroF1.toFixed(4)} | ${ten.macroF1.toFixed(4)} |
 | temperature | ${plain.temperature.toFixed(3)} | ${flip.temperature.toFixed(3)} | ${ten.temperature.toFixed(3)} |
 | ECE (15 bins) | ${plain.ece.toFixed(4)} | ${flip.ece.toFixed(4)} | ${ten.ece.toFixed(4)} |

@@ -11,4 +11,6 @@ export {
 export { classKey, evaluateLogits, mapClasses, modelLabels, modelTemperature, ttaCalibrations, type CalibrationRecord } from './labels.js';
 export { evaluateModel, evaluateEnsemble, graphInputSize, type EvaluateOptions } from './evaluate.js';
 export { crossValidate, cvSplits, meanStd, type CvOptions, type CvResult, type CvTrainFn, type FoldResult, type MeanStd, type TrainedModel, type EnsembleMember } from './cv.js';
+export { wilsonInterval, Z95 } from './interval.js';
+export { comparePaired, mcnemarExact, type PairedComparison } from './paired.js';
 export type { EvalResult } from './types.js';

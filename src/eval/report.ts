@@ -227,6 +227,7 @@ export function renderReportHtml(result: EvalResult, meta: ReportMeta = {}): str
   summary.push(
     ['Images', String(result.n)],
     ['Accuracy', pct(result.accuracy, 2)],
+    ['Accuracy, 95% interval (Wilson)', `${pct(result.accuracyInterval[0], 2)} to ${pct(result.accuracyInterval[1], 2)}`],
     ['Macro-F1', result.macroF1.toFixed(4)],
     ['ECE (15 bins)', result.ece.toFixed(4)],
     ['NLL', result.nll.toFixed(4)],

@@ -5,6 +5,8 @@ export interface EvalResult {
   /** images evaluated */
   n: number;
   accuracy: number;
+  /** 95% Wilson score interval of the accuracy over these n images: how well it is known */
+  accuracyInterval: [number, number];
   /** mean F1 over the classes with support > 0 */
   macroF1: number;
   /** expected calibration error, 15 equal-width bins, with `temperature` applied */
@@ -20,4 +22,6 @@ export interface EvalResult {
   temperature: number;
   /** per-bin accuracy and confidence behind `ece` (for the reliability diagram) */
   reliability: ReliabilityBin[];
+  /** per image, in the dataset's order: 1 where the top class is the label (what a paired comparison of two models needs) */
+  correct: Uint8Array;
 }

@@ -10,9 +10,12 @@ import { calibrateCommand } from '../../src/cli/commands/calibrate.js';
 import { fitTemperature } from '../../src/eval/calibration.js';
 import { modelLogits } from '../../src/eval/evaluate.js';
 import { modelTemperature } from '../../src/eval/labels.js';
+import { mcnemarExact } from '../../src/eval/paired.js';
 import { loadModel } from '../../src/engine/node/index.js';
 import { resolveModelPath } from '../../src/model/registry.js';
 import { imageFolder, saveTinyModel, tempDir } from './fixtures.js';
+
+const close = (x: number, y: number) => assert.ok(Math.abs(x - y) < 1e-12, `${x} vs ${y}`);
 
 function collect(tty = false): CliIo & { out: string; err: string } {
   const io = { out: '', err: '', stderrIsTTY: tty, stdout: (s: string) => { io.out += s; }, stderr: (s: string) => { io.err += s; } };
@@ -38,6 +41,8 @@ test('eval: missing --model / --data, bad --format, --tta and --threads exit 2 w
     [['--model', 'm', '--data', 'd', '--format', 'folder', 'extra'], /Unexpected argument 'extra'/],
     [['--model', 'a,,b', '--data', 'd', '--format', 'folder'], /--model 'a,,b' has an empty name in its list/],
     [['--model', 'tiny,base,tiny', '--data', 'd', '--format', 'folder'], /--model lists 'tiny' twice/],
+    [['--model', 'tiny', '--compare', 'tiny', '--data', 'd', '--format', 'folder'], /--compare names the --model itself/],
+    [['--model', 'tiny', '--compare', 'base,', '--data', 'd', '--format', 'folder'], /--compare 'base,' has an empty name/],
   ];
   for (const [argv, re] of cases) {
     const io = collect();
@@ -64,7 +69,7 @@ test('eval: table output, progress only on a TTY, and an HTML report', async (t)
   const io = collect(true);
   assert.equal(await evalCommand(['--model', model, '--data', data, '--format', 'folder', '--threads', '1', '--report', report], io), 0, io.err);
   assert.match(io.out, /images\s+4\n/);
-  assert.match(io.out, /accuracy\s+\d+\.\d\d%/);
+  assert.match(io.out, /accuracy\s+\d+\.\d\d%  \(95% interval \d+\.\d\d%-\d+\.\d\d%: how well 4 images pin it down\)/);
   assert.match(io.out, /confusion \(rows: true, columns: predicted\)/);
   assert.match(io.err, /predicting 4\/4/);
   assert.match(io.err, /report written to/);
@@ -92,13 +97,14 @@ test('eval --json (as a process): stdout is exactly one parseable JSON object', 
     '--model', model, '--data', data, '--format', 'folder', '--threads', '1', '--json'], { encoding: 'utf8' });
   assert.equal(stdout.trim().split('\n').length, 1);
   const o = JSON.parse(stdout);
-  assert.deepEqual(Object.keys(o).sort(), ['accuracy', 'confusion', 'ece', 'labels', 'macroF1', 'n', 'nll', 'perClass', 'temperature']);
+  assert.deepEqual(Object.keys(o).sort(), ['accuracy', 'accuracyInterval', 'confusion', 'ece', 'labels', 'macroF1', 'n', 'nll', 'perClass', 'temperature']);
   assert.equal(o.n, 6);
   assert.equal(o.labels.length, 7);
   assert.equal(o.confusion.length, 7);
   assert.equal(o.perClass.fear.support, 2);
   const tr = o.confusion.reduce((s: number, r: number[], i: number) => s + r[i], 0);
   assert.ok(Math.abs(o.accuracy - tr / 6) < 1e-12);
+  assert.ok(o.accuracyInterval[0] <= o.accuracy && o.accuracy <= o.accuracyInterval[1]);
 });
 
 test('eval --model a,b: an ensemble, with each member\'s accuracy in the table and in --json', async (t) => {
@@ -118,6 +124,33 @@ test('eval --model a,b: an ensemble, with each member\'s accuracy in the table a
   assert.equal(o.n, 4);
   assert.deepEqual(o.members.map((m: { model: string }) => m.model), [a, b]);
   for (const m of o.members) assert.ok(m.accuracy >= 0 && m.accuracy <= 1);
+});
+
+test('eval --compare: both models on the same images, the faces only one gets right, and McNemar\'s p', async (t) => {
+  const { dir, cleanup } = await tempDir('cli-cmp');
+  t.after(cleanup);
+  const a = join(dir, 'a.safetensors'), b = join(dir, 'b.safetensors'), c = join(dir, 'c.safetensors'), data = join(dir, 'data');
+  await saveTinyModel(a, 7, {}, 1);
+  await saveTinyModel(b, 7, {}, 2);
+  await saveTinyModel(c, 7, {}, 3);
+  await imageFolder(data, ['happy', 'sad', 'angry'], 3);
+  const run = async (argv: string[]) => { const io = collect(false); assert.equal(await evalCommand([...argv, '--data', data, '--format', 'folder', '--threads', '1'], io), 0, io.err); return io.out; };
+  const o = JSON.parse(await run(['--model', a, '--compare', b, '--json']));
+  const alone = JSON.parse(await run(['--model', b, '--json']));
+  const k = o.compare;
+  assert.equal(k.model, b);
+  assert.equal(k.accuracy, alone.accuracy);
+  assert.equal(k.onlyModel + k.onlyCompare + k.bothRight + k.bothWrong, o.n);
+  close(o.accuracy, (k.bothRight + k.onlyModel) / o.n);
+  close(k.accuracy, (k.bothRight + k.onlyCompare) / o.n);
+  assert.equal(k.pValue, mcnemarExact(k.onlyModel, k.onlyCompare));
+  // the table says the same, and an ensemble can be either side
+  const report = join(dir, 'r.html');
+  const table = await run(['--model', a, '--compare', `${b},${c}`, '--report', report]);
+  assert.match(readFileSync(report, 'utf8'), /Compared with<\/th><td>ensemble of .*McNemar exact p<\/th><td>[\d.e-]+</s);
+  assert.match(table, new RegExp(`compared with ensemble of ${b}, ${c} \\(same images and views\\)`));
+  assert.match(table, /right only\s+\d+ faces by this model, \d+ by ensemble/);
+  assert.match(table, /McNemar\s+exact p = \d\.\d{4}: (no evidence of a difference|a difference unlikely to be chance)/);
 });
 
 test('calibrate --tta none,flip: a temperature per augmentation, each the NLL minimum of its own logits; a later fit keeps the others', async (t) => {

@@ -6,6 +6,7 @@ import type { Dataset } from '../../src/data/dataset.js';
 import { cvCommand, cvJson, formatCvTable, type CvCommandTrain } from '../../src/cli/commands/cv.js';
 import type { CliIo } from '../../src/cli/commands/eval.js';
 import { crossValidate, meanStd } from '../../src/eval/cv.js';
+import { Z95 } from '../../src/eval/interval.js';
 import { facePng, tempDir } from './fixtures.js';
 
 const S = 4, K = 3;
@@ -168,6 +169,10 @@ test('crossValidate scores over the classes of each fold\'s training images: an 
   assert.ok(Math.abs(r.allOutputs.pooledAccuracy - 16 / 24) < 1e-12);
   assert.match(formatCvTable(r), /candidates: the classes of each fold's training images; neutral \(no training image\) never predicted\. With every output a candidate \(--all-outputs\): 66\.67% ± [\d.]+, pooled 66\.67%/);
   assert.equal(cvJson(r).allOutputs && (cvJson(r).allOutputs as { pooledAccuracy: number }).pooledAccuracy, 16 / 24);
+  // the pooled line carries Wilson's 95% interval of 24 of 24 right: [24 / (24 + z^2), 1]
+  const lo = 24 / (24 + Z95 * Z95);
+  assert.match(formatCvTable(r), new RegExp(`pooled    accuracy 100\\.00% \\(95% interval ${(lo * 100).toFixed(2)}-100\\.00%\\)`));
+  assert.deepEqual((cvJson(r).pooled as { accuracyInterval: number[] }).accuracyInterval, [lo, 1]);
   const all = await crossValidate({ data: data(), folds: 3, seed: 1, labels, trainedClassesOnly: false, train: async () => withNeutral() });
   assert.match(formatCvTable(all), /candidates: every output\. With only the classes of each fold's training images \(neutral left out\): 100\.00% ± 0\.00, pooled 100\.00%/);
   assert.ok(Math.abs(all.accuracy.mean - 2 / 3) < 1e-12);

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { wilsonInterval } from '../../src/eval/interval.js';
 import assert from 'node:assert/strict';
 import { niceTicks, renderConfusionSvg, renderCurvesSvg, renderReliabilitySvg, renderReportHtml } from '../../src/eval/report.js';
 import { evaluateLogits } from '../../src/eval/labels.js';
@@ -62,4 +63,7 @@ test('reliability SVG and the HTML report are self-contained and show the number
   assert.equal((html.match(/<svg /g) ?? []).length, 2);
   for (const s of ['m.safetensors', 'folder /tmp/x', '76.67%', 'sad &amp; &lt;odd&gt;', '1.25', 'Macro-F1', 'ECE', 'Reliability']) assert.ok(html.includes(s), s);
   assert.ok(html.includes(r.macroF1.toFixed(4)));
+  // 23 of 30 right: the interval row gives Wilson's bounds
+  const [lo, hi] = wilsonInterval(23, 30);
+  assert.ok(html.includes(`Accuracy, 95% interval (Wilson)</th><td>${(lo * 100).toFixed(2)}% to ${(hi * 100).toFixed(2)}%`), 'interval row');
 });

@@ -68,7 +68,8 @@ export function formatCvTable(r: CvResult): string {
   lines.push('');
   lines.push(`accuracy  ${(r.accuracy.mean * 100).toFixed(2)}% ± ${(r.accuracy.std * 100).toFixed(2)}  (mean ± sample std over folds)`);
   lines.push(`macro-F1  ${r.macroF1.mean.toFixed(4)} ± ${r.macroF1.std.toFixed(4)}`);
-  lines.push(`pooled    accuracy ${(r.pooled.accuracy * 100).toFixed(2)}%, macro-F1 ${r.pooled.macroF1.toFixed(4)} over all ${r.pooled.n} held-out predictions`);
+  const [lo, hi] = r.pooled.accuracyInterval;
+  lines.push(`pooled    accuracy ${(r.pooled.accuracy * 100).toFixed(2)}% (95% interval ${(lo * 100).toFixed(2)}-${(hi * 100).toFixed(2)}%), macro-F1 ${r.pooled.macroF1.toFixed(4)} over all ${r.pooled.n} held-out predictions`);
   const notTrained = r.labels.filter((_, c) => r.folds.some((f) => !f.trainedClasses.includes(c)));
   if (notTrained.length) {
     const pct = (x: { accuracy: { mean: number; std: number }; pooledAccuracy: number }) => `${(x.accuracy.mean * 100).toFixed(2)}% ± ${(x.accuracy.std * 100).toFixed(2)}, pooled ${(x.pooledAccuracy * 100).toFixed(2)}%`;
@@ -100,7 +101,7 @@ export function cvJson(r: CvResult): Record<string, unknown> {
     trainedClassesOnly: r.trainedClassesOnly,
     trainedClasses: { accuracy: { mean: r.trainedClasses.accuracy.mean, std: r.trainedClasses.accuracy.std }, pooledAccuracy: r.trainedClasses.pooledAccuracy },
     allOutputs: { accuracy: { mean: r.allOutputs.accuracy.mean, std: r.allOutputs.accuracy.std }, pooledAccuracy: r.allOutputs.pooledAccuracy },
-    pooled: { n: r.pooled.n, accuracy: r.pooled.accuracy, macroF1: r.pooled.macroF1, perClass: r.pooled.perClass, confusion: r.pooled.confusion },
+    pooled: { n: r.pooled.n, accuracy: r.pooled.accuracy, accuracyInterval: r.pooled.accuracyInterval, macroF1: r.pooled.macroF1, perClass: r.pooled.perClass, confusion: r.pooled.confusion },
     ...(r.members ? { members: r.members.map((m) => ({ name: m.name, accuracy: { mean: m.accuracy.mean, std: m.accuracy.std }, macroF1: { mean: m.macroF1.mean, std: m.macroF1.std }, pooledAccuracy: m.pooled.accuracy })) } : {}),
   };
 }

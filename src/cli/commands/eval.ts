@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { DATASET_FORMATS, type DatasetFormat } from '../../data/readers/index.js';
 import { oneOf, UsageError } from '../flags.js';
 import { writeFileAtomic } from '../../engine/node/files.js';
-import { evaluateEnsemble, evaluateModel } from '../../eval/evaluate.js';
+import { evaluateEnsemble, evaluateModel, type EvaluateOptions } from '../../eval/evaluate.js';
+import { comparePaired, type PairedComparison } from '../../eval/paired.js';
 import { TTAS, type Tta } from '../../data/tta.js';
 import { renderReportHtml } from '../../eval/report.js';
 import type { EvalResult } from '../../eval/types.js';
@@ -42,6 +43,9 @@ Options:
   --threads <n>         compute threads (default: all cores)
   --cache-dir <dir>     cache the decoded dataset here
   --report <file.html>  write an HTML report (tables, confusion matrix, reliability diagram)
+  --compare <path|name> also score this model (or comma-separated ensemble) on the same images and
+                        test whether the two differ: the faces only one of them gets right, and the
+                        exact McNemar p-value (below 0.05: unlikely to be chance)
   --json                print one JSON object instead of the table
   -h, --help            this text
 `;
@@ -93,7 +97,7 @@ export function progressLine(io: CliIo, enabled: boolean): { update: (what: stri
 export function formatEvalTable(r: EvalResult): string {
   const lines: string[] = [];
   lines.push(`images     ${r.n}`);
-  lines.push(`accuracy   ${fmtPct(r.accuracy)}`);
+  lines.push(`accuracy   ${fmtPct(r.accuracy)}  (95% interval ${fmtPct(r.accuracyInterval[0])}-${fmtPct(r.accuracyInterval[1])}: how well ${r.n} images pin it down)`);
   lines.push(`macro-F1   ${r.macroF1.toFixed(4)}  (mean over classes present in the data)`);
   lines.push(`ECE        ${r.ece.toFixed(4)}  (15 bins, temperature ${Number(r.temperature.toPrecision(6))})`);
   lines.push(`NLL        ${r.nll.toFixed(4)}`);
@@ -113,10 +117,30 @@ export function formatEvalTable(r: EvalResult): string {
   return lines.join('\n') + '\n';
 }
 
+/** The --compare lines of the table. */
+export function formatComparison(c: PairedComparison, model: string, other: string): string {
+  const diff = (c.accuracyA - c.accuracyB) * 100, sign = diff >= 0 ? '+' : '';
+  const verdict = c.pValue < 0.05 ? 'a difference unlikely to be chance (p < 0.05)' : 'no evidence of a difference (p >= 0.05)';
+  return [
+    `compared with ${other} (same images and views)`,
+    `  accuracy     ${fmtPct(c.accuracyA)} against ${fmtPct(c.accuracyB)} (${sign}${diff.toFixed(2)} points)`,
+    `  right only   ${c.onlyA} faces by ${model}, ${c.onlyB} by ${other} (both right ${c.bothRight}, both wrong ${c.bothWrong})`,
+    `  McNemar      exact p = ${c.pValue < 1e-4 ? c.pValue.toExponential(1) : c.pValue.toFixed(4)}: ${verdict}`,
+  ].join('\n') + '\n';
+}
+
+/** Runs one --model or --compare value: one model, or an ensemble of several. */
+async function evaluateNames(paths: string[], common: Omit<EvaluateOptions, 'modelPath'>) {
+  const ensemble = paths.length > 1 ? await evaluateEnsemble({ ...common, modelPaths: paths }) : undefined;
+  const result = ensemble ?? await evaluateModel({ ...common, modelPath: paths[0] });
+  const members = ensemble?.members.map((m, i) => ({ model: paths[i], accuracy: m.accuracy, macroF1: m.macroF1 }));
+  return { result, members, desc: members ? `ensemble of ${paths.join(', ')}` : paths[0] };
+}
+
 /** The keys --json prints, in this order. */
 export function evalJson(r: EvalResult): Record<string, unknown> {
   return {
-    n: r.n, accuracy: r.accuracy, macroF1: r.macroF1, ece: r.ece, nll: r.nll, temperature: r.temperature,
+    n: r.n, accuracy: r.accuracy, accuracyInterval: r.accuracyInterval, macroF1: r.macroF1, ece: r.ece, nll: r.nll, temperature: r.temperature,
     perClass: r.perClass, confusion: r.confusion, labels: r.labels,
   };
 }
@@ -129,7 +153,7 @@ export async function evalCommand(argv: string[], io: CliIo = processIo()): Prom
       options: {
         model: { type: 'string' }, data: { type: 'string' }, format: { type: 'string' }, split: { type: 'string' },
         tta: { type: 'string' }, threads: { type: 'string' }, 'cache-dir': { type: 'string' }, report: { type: 'string' },
-        json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+        compare: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
       },
     }));
   } catch (e) {
@@ -138,11 +162,15 @@ export async function evalCommand(argv: string[], io: CliIo = processIo()): Prom
   }
   if (values.help) { io.stdout(EVAL_USAGE); return 0; }
 
-  let threads: number | undefined, format: DatasetFormat, tta: Tta, names: string[];
+  let threads: number | undefined, format: DatasetFormat, tta: Tta, names: string[], compareNames: string[] | undefined;
   try {
     const missing = (['model', 'data', 'format'] as const).filter((k) => !values[k]);
     if (missing.length) throw new UsageError(`missing ${missing.map((k) => `--${k}`).join(', ')}`);
     names = modelList(values.model!, 'model');
+    if (values.compare !== undefined) {
+      compareNames = modelList(values.compare, 'compare');
+      if (compareNames.join() === names.join()) throw new UsageError(`--compare names the --model itself ('${values.compare}'): give another model to compare with`);
+    }
     format = oneOf('format', values.format, DATASET_FORMATS);
     tta = parseTta(values.tta);
     threads = parseThreads(values.threads);
@@ -161,23 +189,32 @@ export async function evalCommand(argv: string[], io: CliIo = processIo()): Prom
       onProgress: (d: number, t: number) => progress.update('predicting', d, t),
       onWarning: (m: string) => { progress.done(); io.stderr(m + '\n'); },
     };
-    const ensemble = modelPaths.length > 1 ? await evaluateEnsemble({ ...common, modelPaths }) : undefined;
-    const result = ensemble ?? await evaluateModel({ ...common, modelPath: modelPaths[0] });
-    const members = ensemble?.members.map((m, i) => ({ model: modelPaths[i], accuracy: m.accuracy, macroF1: m.macroF1 }));
+    const { result, members, desc: modelDesc } = await evaluateNames(modelPaths, common);
+    const other = compareNames ? await evaluateNames(compareNames.map(resolveModelPath), common) : undefined;
+    const paired = other ? comparePaired(result.correct, other.result.correct) : undefined;
     progress.done();
-    const modelDesc = members ? `ensemble of ${modelPaths.join(', ')}` : modelPaths[0];
     if (values.report) {
       const dataDesc = `${format} ${values.data}${values.split ? ` (${values.split})` : ''}`;
-      writeFileAtomic(values.report, renderReportHtml(result, { model: modelDesc, data: dataDesc, tta }));
+      const extra = other && paired ? {
+        'Compared with': other.desc, 'Its accuracy (same images)': fmtPct(paired.accuracyB),
+        'Faces right only by this model / only by the other': `${paired.onlyA} / ${paired.onlyB}`, 'McNemar exact p': Number(paired.pValue.toPrecision(3)),
+      } : undefined;
+      writeFileAtomic(values.report, renderReportHtml(result, { model: modelDesc, data: dataDesc, tta, extra }));
     }
-    if (values.json) io.stdout(JSON.stringify({ ...evalJson(result), ...(members ? { members } : {}) }) + '\n');
-    else {
+    if (values.json) {
+      const compare = other && paired ? { compare: {
+        model: other.desc, accuracy: other.result.accuracy, macroF1: other.result.macroF1,
+        onlyModel: paired.onlyA, onlyCompare: paired.onlyB, bothRight: paired.bothRight, bothWrong: paired.bothWrong, pValue: paired.pValue,
+      } } : {};
+      io.stdout(JSON.stringify({ ...evalJson(result), ...(members ? { members } : {}), ...compare }) + '\n');
+    } else {
       io.stdout(`model ${modelDesc}\ndata  ${format} ${values.data}${values.split ? ` (split ${values.split})` : ''}${tta !== 'none' ? `, ${tta} TTA` : ''}\n\n`);
       io.stdout(formatEvalTable(result));
       if (members) {
         io.stdout('\nmembers alone (same images)\n');
         for (const m of members) io.stdout(`  ${fmtPct(m.accuracy).padStart(7)}  macro-F1 ${m.macroF1.toFixed(4)}  ${m.model}\n`);
       }
+      if (other && paired) io.stdout('\n' + formatComparison(paired, 'this model', other.desc));
     }
     if (values.report) io.stderr(`report written to ${values.report}\n`);
     return 0;
