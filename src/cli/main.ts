@@ -24,6 +24,7 @@ Commands:
   video <file> [--fps N] [--json|--csv] [--annotate out.mp4] [--timeline out.svg|.html|.png]   faces tracked over a video
   train --data PATH [options]                       train or fine-tune a model (ferkit train --help)
   eval --model M --data PATH --format F [options]   accuracy, per-class F1, confusion, calibration; --report out.html
+  eval --model M --compare M2 --data PATH --format F   is M better than M2? the faces only one gets right, McNemar's p
   calibrate --model M --data PATH --format F       fit the softmax temperature on validation data, store it in the model
   bn-stats --model M --data PATH --out FILE         recompute BatchNorm statistics on the un-augmented training images
   export --model M --out model.onnx                 write the model as ONNX (for onnxruntime, browsers, other runtimes)
