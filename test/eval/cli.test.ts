@@ -135,6 +135,12 @@ test('eval --compare: both models on the same images, the faces only one gets ri
   await saveTinyModel(c, 7, {}, 3);
   await imageFolder(data, ['happy', 'sad', 'angry'], 3);
   const run = async (argv: string[]) => { const io = collect(false); assert.equal(await evalCommand([...argv, '--data', data, '--format', 'folder', '--threads', '1'], io), 0, io.err); return io.out; };
+  // the same file under another spelling is the model itself
+  for (const [m, other] of [[a, `${dir}/./a.safetensors`], ['tiny', resolveModelPath('tiny')]]) {
+    const self = collect(false);
+    assert.equal(await evalCommand(['--model', m, '--compare', other, '--data', data, '--format', 'folder'], self), 2, `${m} against ${other}`);
+    assert.match(self.err, /--compare names the --model itself/);
+  }
   const o = JSON.parse(await run(['--model', a, '--compare', b, '--json']));
   const alone = JSON.parse(await run(['--model', b, '--json']));
   const k = o.compare;

@@ -2,6 +2,7 @@
  * `ferkit eval`: accuracy, macro-F1, calibration and the confusion matrix of a model on a dataset, as a
  * table, one JSON object (--json) and/or a self-contained HTML report (--report).
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DATASET_FORMATS, type DatasetFormat } from '../../data/readers/index.js';
 import { oneOf, UsageError } from '../flags.js';
@@ -167,10 +168,7 @@ export async function evalCommand(argv: string[], io: CliIo = processIo()): Prom
     const missing = (['model', 'data', 'format'] as const).filter((k) => !values[k]);
     if (missing.length) throw new UsageError(`missing ${missing.map((k) => `--${k}`).join(', ')}`);
     names = modelList(values.model!, 'model');
-    if (values.compare !== undefined) {
-      compareNames = modelList(values.compare, 'compare');
-      if (compareNames.join() === names.join()) throw new UsageError(`--compare names the --model itself ('${values.compare}'): give another model to compare with`);
-    }
+    if (values.compare !== undefined) compareNames = modelList(values.compare, 'compare');
     format = oneOf('format', values.format, DATASET_FORMATS);
     tta = parseTta(values.tta);
     threads = parseThreads(values.threads);
@@ -182,7 +180,12 @@ export async function evalCommand(argv: string[], io: CliIo = processIo()): Prom
 
   const progress = progressLine(io, io.stderrIsTTY && !values.json);
   try {
-    const modelPaths = names.map(resolveModelPath);
+    const modelPaths = names.map(resolveModelPath), comparePaths = compareNames?.map(resolveModelPath);
+    // by resolved path, so `tiny` against models/tiny.safetensors is caught too
+    if (comparePaths && comparePaths.map((p) => resolve(p)).join() === modelPaths.map((p) => resolve(p)).join()) {
+      io.stderr(`ferkit eval: --compare names the --model itself (${comparePaths.join(', ')}): give another model to compare with\n\n${EVAL_USAGE}`);
+      return 2;
+    }
     const common = {
       data: { format, path: values.data!, split: values.split }, tta, threads, cacheDir: values['cache-dir'],
       onLoadProgress: (d: number, t: number) => progress.update('loading', d, t),
@@ -190,7 +193,7 @@ export async function evalCommand(argv: string[], io: CliIo = processIo()): Prom
       onWarning: (m: string) => { progress.done(); io.stderr(m + '\n'); },
     };
     const { result, members, desc: modelDesc } = await evaluateNames(modelPaths, common);
-    const other = compareNames ? await evaluateNames(compareNames.map(resolveModelPath), common) : undefined;
+    const other = comparePaths ? await evaluateNames(comparePaths, common) : undefined;
     const paired = other ? comparePaired(result.correct, other.result.correct) : undefined;
     progress.done();
     if (values.report) {
