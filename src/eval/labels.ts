@@ -7,7 +7,7 @@ import type { Dataset } from '../data/dataset.js';
 import { canonicalLabel, FER_LABELS } from '../data/labels.js';
 import type { Tta } from '../data/tta.js';
 import { wilsonInterval } from './interval.js';
-import { argmaxRows, computeMetrics, softmax } from './metrics.js';
+import { computeMetrics, softmax } from './metrics.js';
 import type { EvalResult } from './types.js';
 
 /** Name used to compare class names: the canonical expression label when there is one, else lower case. */
@@ -102,12 +102,12 @@ export function mapClasses(ds: Pick<Dataset, 'classes' | 'labels'>, labels: read
 /** Metrics of n x K logits against labels (indices into `labels`), with softmax(logits / temperature). */
 export function evaluateLogits(logits: ArrayLike<number>, targets: ArrayLike<number>, labels: readonly string[], temperature = 1): EvalResult {
   const K = labels.length;
-  const probs = softmax(logits, K, temperature), m = computeMetrics(targets, probs, K);
-  const predicted = argmaxRows(probs, K), correct = Uint8Array.from(predicted, (p, i) => (p === targets[i] ? 1 : 0));
+  const m = computeMetrics(targets, softmax(logits, K, temperature), K);
+  const correct = Uint8Array.from(m.predicted, (p, i) => (p === targets[i] ? 1 : 0));
   const perClass: EvalResult['perClass'] = {};
   labels.forEach((l, k) => { perClass[l] = m.perClass[k]; });
   return {
-    n: m.n, accuracy: m.accuracy, accuracyInterval: wilsonInterval(correct.reduce((a, v) => a + v, 0), m.n), macroF1: m.macroF1, ece: m.ece, nll: m.nll, perClass,
+    n: m.n, accuracy: m.accuracy, accuracyInterval: wilsonInterval(m.confusion.reduce((a, row, k) => a + row[k], 0), m.n), macroF1: m.macroF1, ece: m.ece, nll: m.nll, perClass,
     confusion: m.confusion, labels: [...labels], temperature, reliability: m.reliability, correct,
   };
 }

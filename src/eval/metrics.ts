@@ -42,6 +42,8 @@ export interface Metrics {
   confusion: number[][];
   perClass: ClassMetrics[];
   reliability: ReliabilityBin[];
+  /** each sample's arg-max class, in order (the confusion matrix's columns, per sample) */
+  predicted: Int32Array;
 }
 
 export const ECE_BINS = 15;
@@ -188,11 +190,11 @@ export function negativeLogLikelihood(labels: ArrayLike<number>, probs: ArrayLik
 /** Every metric at once. */
 export function computeMetrics(labels: ArrayLike<number>, probs: ArrayLike<number>, K: number, bins = ECE_BINS): Metrics {
   const n = checkShape(labels, probs, K, 'computeMetrics');
-  const confusion = confusionMatrix(labels, argmaxRows(probs, K), K);
+  const predicted = argmaxRows(probs, K), confusion = confusionMatrix(labels, predicted, K);
   const perClass = perClassMetrics(confusion);
   const reliability = reliabilityBins(labels, probs, K, bins);
   return {
     n, accuracy: accuracyFromConfusion(confusion), macroF1: macroF1(perClass), ece: eceFromBins(reliability),
-    nll: negativeLogLikelihood(labels, probs, K), confusion, perClass, reliability,
+    nll: negativeLogLikelihood(labels, probs, K), confusion, perClass, reliability, predicted,
   };
 }
