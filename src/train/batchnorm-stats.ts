@@ -45,9 +45,10 @@ function bufferMomenta(graph: Graph): Float32Array {
  * exactly, so no old value lingers and every batch weighs the same. Clean images are passed over once (at
  * most BN_BATCHES batches); augmented ones up to 4 times, each pass new augmentations.
  */
-export function recomputeBatchNorm(session: Session, it: BatchIterator, augmenter: Augmenter | undefined, epoch: number): void {
+export function recomputeBatchNorm(session: Session, it: BatchIterator, augmenter: Augmenter | undefined, epoch: number, maxBatches = BN_BATCHES): number {
   const momenta = bufferMomenta(session.spec.graph), zero = new Float32Array(momenta.length), sum = new Float64Array(momenta.length);
-  const total = Math.min(BN_BATCHES, it.batchesPerEpoch * (augmenter ? 4 : 1));
+  const total = Math.min(maxBatches, BN_BATCHES, it.batchesPerEpoch * (augmenter ? 4 : 1));
+  if (!(total >= 1)) throw new RangeError(`BatchNorm statistics: at least one batch is needed, got ${total}`);
   it.setEpoch(epoch);
   for (let b = 0; b < total; b++) {
     if (b > 0 && b % it.batchesPerEpoch === 0) it.setEpoch(epoch + b / it.batchesPerEpoch);
@@ -58,6 +59,24 @@ export function recomputeBatchNorm(session: Session, it: BatchIterator, augmente
     for (let i = 0; i < buf.length; i++) sum[i] += buf[i] / momenta[i];
   }
   session.setBuffers(Float32Array.from(sum, (v) => v / total));
+  return total;
+}
+
+/**
+ * Validation as the model files will be used, in the middle of a run: `score` is called with the session's
+ * BatchNorm statistics recomputed on `maxBatches` un-augmented batches of `it`, then the run's own running
+ * statistics and its optimizer state (the lr-0 steps move Adam's moments, its step count and with it the
+ * dropout seeds) are put back, so the training continues exactly as if nothing had happened.
+ */
+export function withCleanStatistics<T>(session: Session, it: BatchIterator, maxBatches: number, score: () => T): T {
+  const buffers = session.getBuffers(), optimizer = session.getOptimizerState();
+  try {
+    recomputeBatchNorm(session, it, undefined, 0, maxBatches);
+    return score();
+  } finally {
+    session.setBuffers(buffers);
+    session.setOptimizerState(optimizer);
+  }
 }
 
 export interface ModelBatchNormOptions {
@@ -65,6 +84,8 @@ export interface ModelBatchNormOptions {
   batch?: number;
   /** seeds the batch order (default 1) */
   seed?: number;
+  /** at most this many batches (default BN_BATCHES): the first ones of the seeded order */
+  maxBatches?: number;
   threads?: number;
 }
 
@@ -82,8 +103,7 @@ export async function recomputeModelBatchNorm(graph: Graph, weights: Weights, ds
   const optimizer: OptimizerSpec = { type: 'sgd', momentum: 0, weightDecay: 0 };
   const session = await Session.create({ graph, weights, threads, spawn: spawnNodeWorker, trainBatch: batch, inferBatches: [batch], train: { optimizer } });
   try {
-    recomputeBatchNorm(session, it, undefined, 0);
-    const batches = Math.min(BN_BATCHES, it.batchesPerEpoch);
+    const batches = recomputeBatchNorm(session, it, undefined, 0, o.maxBatches ?? BN_BATCHES);
     return { weights: session.getWeights(), batches, images: batches * batch };
   } finally {
     await session.close();

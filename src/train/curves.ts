@@ -6,7 +6,10 @@ export function renderCurves(h: readonly EpochRecord[]): string {
   const pts = (f: (r: EpochRecord) => number | null) => h.filter((r) => f(r) !== null).map((r) => [r.epoch, f(r)!] as [number, number]);
   const loss = renderCurvesSvg([{ name: 'train loss', points: pts((r) => r.trainLoss) }, { name: 'validation loss', points: pts((r) => r.valLoss) }],
     { xLabel: 'epoch', yLabel: 'loss', title: 'Loss' });
-  const acc = renderCurvesSvg([{ name: 'train accuracy', points: pts((r) => r.trainAcc) }, { name: 'validation accuracy', points: pts((r) => r.valAcc) }],
+  // with valStatsBatches the validation figure is the shipped statistics'; the run's own beside it shows the gap
+  const runStats = pts((r) => r.runStatsValAcc ?? null);
+  const acc = renderCurvesSvg([{ name: 'train accuracy', points: pts((r) => r.trainAcc) }, { name: 'validation accuracy', points: pts((r) => r.valAcc) },
+    ...(runStats.length ? [{ name: "validation, the run's statistics", points: runStats }] : [])],
     { xLabel: 'epoch', yLabel: 'accuracy', title: 'Accuracy' });
   const size = (svg: string) => {
     const w = Number(/width="(\d+(?:\.\d+)?)"/.exec(svg)?.[1] ?? 480), hh = Number(/height="(\d+(?:\.\d+)?)"/.exec(svg)?.[1] ?? 320);

@@ -28,7 +28,7 @@ import { fineTuneWeights } from './fine-tune.js';
 import { BatchTeacher, blendTeacher, checkDistillConfig, teacherProbabilities, teacherRows, type DistillConfig } from './distill.js';
 import { mixBatch, mixupDraw } from './mixup.js';
 import { labelTargets } from './targets.js';
-import { BN_STATS, recomputeBatchNorm, type BnStats } from './batchnorm-stats.js';
+import { BN_STATS, recomputeBatchNorm, withCleanStatistics, type BnStats } from './batchnorm-stats.js';
 
 export interface TrainConfig {
   model: Partial<NetConfig>;
@@ -70,13 +70,23 @@ export interface TrainConfig {
    * mixup the two are the same and nothing is recomputed.
    */
   bnStats: BnStats;
+  /**
+   * With bnStats 'clean' and validation data: each epoch is validated with BatchNorm statistics recomputed
+   * on this many un-augmented training batches (always the same ones), so the best epoch is picked, and
+   * early stopping and the plateau schedule judge, by the accuracy the model file will have rather than the
+   * accuracy with the augmented batches' statistics (which ranked epochs differently: docs/recipe-search.md,
+   * "Choosing the epoch with the statistics it will ship with"). The run's own statistics are put back
+   * afterwards, so training is unchanged; the end of the run still recomputes them on all the images.
+   * 0 = validate with the training batches' statistics, as before 2026-12-01.
+   */
+  valStatsBatches: number;
 }
 
 export const DEFAULT_CONFIG: TrainConfig = {
   model: {}, epochs: 60, batch: 64, optimizer: { type: 'adamw', weightDecay: 5e-4 }, lr: 3e-3, schedule: 'onecycle',
   warmupEpochs: 2, labelSmoothing: 0.1, classWeights: 'none',
   augment: { shift: 4, flip: true, rotate: 10, scale: [0.9, 1.1], brightness: 0.2, contrast: 0.2, erase: 0.25 },
-  seed: 1, threads: 0, patience: 0, swaEpochs: 0, mixup: 0, bnStats: 'clean',
+  seed: 1, threads: 0, patience: 0, swaEpochs: 0, mixup: 0, bnStats: 'clean', valStatsBatches: 100,
 };
 
 export interface EpochRecord {
@@ -84,10 +94,17 @@ export interface EpochRecord {
   lr: number;
   trainLoss: number;
   trainAcc: number;
+  /** validation loss and accuracy: with sampled un-augmented statistics when `valStatsBatches` applies, else the run's */
   valLoss: number | null;
   valAcc: number | null;
+  /** with `valStatsBatches`: the same validation with the training run's own (augmented batches') statistics */
+  runStatsValLoss?: number | null;
+  runStatsValAcc?: number | null;
   imgPerSec: number;
+  /** training time of the epoch (what imgPerSec counts) */
   seconds: number;
+  /** validation time after it (recomputing the statistics included) */
+  valSeconds?: number;
 }
 
 export interface ProgressInfo { epoch: number; epochs: number; batch: number; batches: number; loss: number; acc: number; imgPerSec: number; etaSeconds: number }
@@ -161,6 +178,7 @@ export class Trainer {
     if (c.distill) checkDistillConfig(c.distill);
     if (!(c.mixup >= 0 && Number.isFinite(c.mixup))) throw new Error(`train: mixup must be a number >= 0 (0 = off), got ${c.mixup}`);
     if (!BN_STATS.includes(c.bnStats)) throw new Error(`train: bnStats must be one of ${BN_STATS.join(', ')}, got ${c.bnStats}`);
+    if (!(Number.isInteger(c.valStatsBatches) && c.valStatsBatches >= 0)) throw new Error(`train: valStatsBatches must be an integer >= 0 (0 = off), got ${c.valStatsBatches}`);
     if (!(Number.isInteger(c.swaEpochs) && c.swaEpochs >= 0 && c.swaEpochs <= c.epochs)) {
       throw new Error(`train: swaEpochs must be an integer from 0 to epochs (${c.epochs}), got ${c.swaEpochs}`);
     }
@@ -181,6 +199,10 @@ export class Trainer {
     const totalSteps = steps * c.epochs;
     const schedule = new LrSchedule(c.lr, this.scheduleSpec(totalSteps, steps));
     const augmenter = c.augment ? new Augmenter({ ...c.augment, size: ds.size }, c.seed) : undefined;
+    // the model files get statistics of the un-augmented images only when something augments the batches
+    const clean = c.bnStats === 'clean' && (augmenter !== undefined || c.mixup > 0);
+    // the un-augmented training batches each epoch is validated with (valStatsBatches): the same ones every epoch
+    const statsIt = clean && this.val && c.valStatsBatches > 0 ? new BatchIterator(ds, trainIdx, { batchSize: c.batch, seed: c.seed }) : undefined;
     const threads = c.threads > 0 ? c.threads : defaultThreads();
     // at a temperature other than 1 the label and teacher parts of a target are kept apart (blendTeacher)
     const distillTemperature = c.distill && c.distill.temperature !== 1 ? c.distill.temperature : undefined;
@@ -274,10 +296,14 @@ export class Trainer {
             loss: st.partial.loss / st.partial.seen, acc: st.partial.correct / st.partial.seen, imgPerSec: ips, etaSeconds: left });
         }
         const seconds = performance.now() / 1000 - epochStart;
-        const v = this.val ? this.validate(session, this.val.ds, this.val.indices) : undefined;
+        const val = this.val, valStart = performance.now() / 1000;
+        const runV = val ? this.validate(session, val.ds, val.indices) : undefined;
+        const cleanV = val && statsIt ? withCleanStatistics(session, statsIt, c.valStatsBatches, () => this.validate(session, val.ds, val.indices)) : undefined;
+        const v = cleanV ?? runV;
         const rec: EpochRecord = { epoch: st.epoch + 1, lr: schedule.lr(Math.max(0, st.step - 1)),
           trainLoss: st.partial.loss / st.partial.seen, trainAcc: st.partial.correct / st.partial.seen,
-          valLoss: v?.loss ?? null, valAcc: v?.acc ?? null, imgPerSec: st.partial.seen / seconds, seconds };
+          valLoss: v?.loss ?? null, valAcc: v?.acc ?? null, ...(cleanV ? { runStatsValLoss: runV!.loss, runStatsValAcc: runV!.acc } : {}),
+          imgPerSec: st.partial.seen / seconds, seconds, ...(val ? { valSeconds: performance.now() / 1000 - valStart } : {}) };
         st.history.push(rec);
         st.partial = { loss: 0, correct: 0, seen: 0, seconds: 0 };
         appendFileSync(metricsPath, JSON.stringify(rec) + '\n');
@@ -306,7 +332,6 @@ export class Trainer {
         }
       }
       // the model files: statistics of the faces they will see (bnStats); the checkpoint above keeps the run's own
-      const clean = c.bnStats === 'clean' && (augmenter !== undefined || c.mixup > 0);
       let cleanStats: TrainResult['cleanStats'];
       if (clean) {
         const last = session.getWeights(), bestPath = join(this.outDir, 'best.safetensors');

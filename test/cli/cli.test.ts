@@ -32,6 +32,8 @@ for (const [args, pattern] of [
   [['bn-stats', '--model', 'tiny', '--data', 'x', '--out', 'y.safetensors', '--batch', '0'], /--batch must be a positive integer, got '0'/],
   [['bn-stats', '--model', 'tiny', '--data', 'x', '--out', 'models/tiny.safetensors'], /--out is the --model file itself; write a new file/],
   [['train', '--data', 'x', '--bn-stats', 'raw'], /--bn-stats must be one of clean, augmented; got 'raw'/],
+  [['train', '--data', 'x', '--val-stats-batches=-2'], /--val-stats-batches must be an integer >= 0 \(0 = validate with the training batches' statistics\), got '-2'/],
+  [['train', '--data', 'x', '--val-stats-batches', '1.5'], /--val-stats-batches must be an integer, got '1.5'/],
   [['cv', '--data', 'x', '--format', 'ckplus', '--bn-stats', 'raw'], /--bn-stats must be one of clean, augmented; got 'raw'/],
   [['eval', '--model', 'tiny', '--data', 'x', '--format', 'folder', '--tta', 'mirror'], /--tta must be one of none, flip, tencrop; got 'mirror'/],
   [['cv', '--data', 'x', '--format', 'ckplus', '--tta', 'fivecrop'], /--tta must be one of none, flip, tencrop; got 'fivecrop'/],
@@ -137,6 +139,9 @@ test('ferkit train: --teacher, --distill, --teacher-temperature, --teacher-views
   assert.equal(plain.config.bnStats, 'clean');
   const kept = parseTrainArgs([...base, '--bn-stats', 'augmented']);
   assert.ok(!kept.help && kept.config.bnStats === 'augmented');
+  assert.equal(plain.config.valStatsBatches, 100);
+  const sampled = parseTrainArgs([...base, '--val-stats-batches', '0']);
+  assert.ok(!sampled.help && sampled.config.valStatsBatches === 0);
 });
 
 test('ferkit bn-stats: the bundled tiny with statistics of a folder\'s images, its weights kept, its temperatures removed', async () => {
@@ -274,7 +279,8 @@ test('ferkit train: a log without a terminal gets, per epoch, the best validatio
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stderr.split('\n').filter((l) => /^epoch \d+:/.test(l));
     assert.equal(lines.length, 2, r.stderr);
-    assert.match(lines[0], /acc \d+\.\d\d% \(best \d+\.\d\d% at epoch 1\) \|.* s \| ETA \d+(\.\d+)?s$/);
+    // the figure the epoch is picked by (statistics of un-augmented batches), then the run's own statistics'
+    assert.match(lines[0], /acc \d+\.\d\d% \[\d+\.\d\d% with the run's statistics\] \(best \d+\.\d\d% at epoch 1\) \|.* s \| ETA \d+(\.\d+)?s$/);
     assert.match(lines[1], /\(best \d+\.\d\d% at epoch [12]\) \|.* s$/); // the last epoch: nothing left, no ETA
   } finally { await t.cleanup(); }
 });

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildReferenceNet } from '../../src/model/reference-net.js';
@@ -15,6 +15,10 @@ import { BatchIterator } from '../../src/data/batches.js';
 import { INPUT_LUT } from '../../src/data/normalize.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { recomputeModelBatchNorm } from '../../src/train/batchnorm-stats.js';
+import { decodeSafetensors } from '../../src/engine/safetensors.js';
+import { tensorsToWeights } from '../../src/engine/model-file.js';
+import { createInferenceSession } from '../../src/engine/session.js';
+import { EvalIterator } from '../../src/data/batches.js';
 import { Trainer, type TrainConfig } from '../../src/train/trainer.js';
 
 const S = 12;
@@ -85,7 +89,8 @@ test('trainer: bnStats clean writes the same trained weights as augmented, with 
     augment: { shift: 1, flip: true, rotate: 0, scale: [1, 1], brightness: 0.6, contrast: 0.6, erase: 0.5 },
   };
   const train = { ds: dataset(24, 1) }, val = { ds: dataset(10, 2) };
-  const clean = await new Trainer({ ...config, bnStats: 'clean' }, train, val, join(dir, 'clean')).run();
+  // valStatsBatches 0: both runs pick their best epoch by the same figure (the next test covers it)
+  const clean = await new Trainer({ ...config, bnStats: 'clean', valStatsBatches: 0 }, train, val, join(dir, 'clean')).run();
   const aug = await new Trainer({ ...config, bnStats: 'augmented' }, train, val, join(dir, 'aug')).run();
   assert.deepEqual([...clean.weights.trainable], [...aug.weights.trainable], 'the statistics do not change training');
   assert.equal(aug.cleanStats, undefined);
@@ -107,4 +112,47 @@ test('trainer: bnStats clean writes the same trained weights as augmented, with 
     const x = last.weights.buffers[mean.offset + c], y = redo.weights.buffers[mean.offset + c];
     assert.ok(Math.abs(x - y) < 1e-4 * (1 + Math.abs(y)), `channel ${c}: ${x} vs ${y}`);
   }
+});
+
+test('trainer: valStatsBatches scores each epoch with statistics of the first un-augmented batches, and training goes on exactly as without', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ferkit-valstats-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const config: Partial<TrainConfig> = {
+    model: { widths: [4, 8], units: 1, dropout: 0.2 }, epochs: 3, batch: 4, lr: 3e-3, schedule: 'cosine', warmupEpochs: 0, threads: 1, seed: 4,
+    augment: { shift: 1, flip: true, rotate: 0, scale: [1, 1], brightness: 0.6, contrast: 0.6, erase: 0.5 }, bnStats: 'clean',
+  };
+  const train = { ds: dataset(26, 3) }, val = { ds: dataset(10, 4) };
+  const plain = await new Trainer({ ...config, valStatsBatches: 0 }, train, val, join(dir, 'plain')).run();
+  const sampled = await new Trainer({ ...config, valStatsBatches: 2 }, train, val, join(dir, 'sampled')).run();
+  // the lr-0 passes and the statistics they leave are undone: the checkpoints (weights, running statistics,
+  // Adam's moments and step) are the same bits, and so is each epoch's figure with the run's own statistics
+  const tensors = (run: string) => decodeSafetensors(new Uint8Array(readFileSync(join(dir, run, 'checkpoint.safetensors')))).tensors;
+  const a = tensors('plain'), b = tensors('sampled');
+  assert.deepEqual(Object.keys(b).sort(), Object.keys(a).sort());
+  for (const k of Object.keys(a)) assert.deepEqual([...b[k].data], [...a[k].data], k);
+  assert.deepEqual(sampled.history.map((h) => [h.runStatsValAcc, h.runStatsValLoss]), plain.history.map((h) => [h.valAcc, h.valLoss]));
+  assert.ok(plain.history.every((h) => h.runStatsValAcc === undefined), 'without sampling there is one figure');
+  assert.ok(sampled.history.some((h) => h.valLoss !== h.runStatsValLoss), 'strong re-lighting: the two statistics score differently');
+  // the last epoch's figure by hand: the checkpoint's weights, statistics of the first 2 batches of the
+  // seeded order (recomputeModelBatchNorm with the run's seed), the validation images' mean NLL
+  const graph = buildReferenceNet({ widths: [4, 8], units: 1, dropout: 0.2, classes: 2, inputSize: S });
+  const end = tensorsToWeights(paramLayout(graph), b);
+  const { weights } = await recomputeModelBatchNorm(graph, end, train.ds, { batch: 4, seed: 4, maxBatches: 2, threads: 1 });
+  const session = await createInferenceSession({ graph, weights, threads: 1, inferBatches: [10] });
+  try {
+    const it = new EvalIterator(val.ds, undefined, 10), x = new Float32Array(10 * S * S), y = new Int32Array(10);
+    it.fill(0, x, y);
+    const logits = session.predict(x, 10);
+    let nll = 0;
+    for (let i = 0; i < 10; i++) {
+      const row = [logits[2 * i], logits[2 * i + 1]], m = Math.max(...row);
+      nll += Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0)) - (row[y[i]] - m);
+    }
+    const last = sampled.history[2];
+    assert.ok(Math.abs(last.valLoss! - nll / 10) < 1e-5, `${last.valLoss} vs ${nll / 10}`);
+  } finally { await session.close(); }
+  // the pick follows the sampled figure
+  const best = sampled.history.reduce((p, h) => (h.valAcc! > p.valAcc! ? h : p));
+  assert.equal(sampled.bestEpoch, best.epoch);
+  assert.throws(() => new Trainer({ ...config, valStatsBatches: -1 }, train, val, dir), /valStatsBatches must be an integer >= 0/);
 });

@@ -66,6 +66,9 @@ Augmentation (per training image; defaults in brackets):
                          on the un-augmented training images, the faces as the model will see them (FER2013:
                          +0.45 to +1.76 points single crop for 10 of ferkit's 11 bundled files, less with
                          ten-crop); augmented, the training batches' own
+  --val-stats-batches N (100)  with --bn-stats clean, validate each epoch with statistics recomputed on N
+                         un-augmented training batches, so the best epoch is picked as it will ship (the
+                         run's own statistics are put back after; the line shows both figures); 0 = off
 Run:
   --out DIR              run folder (default runs/<model>-<seed>)
   --resume               continue from DIR/checkpoint.safetensors (Ctrl-C or SIGTERM writes one mid-epoch
@@ -166,7 +169,7 @@ export function parseTrainArgs(argv: string[]) {
     threads: { type: 'string' }, patience: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' },
     help: { type: 'boolean' }, init: { type: 'string' }, 'keep-contempt': { type: 'boolean' }, 'custom-classes': { type: 'boolean' },
     widen: { type: 'boolean' }, swa: { type: 'string' }, mixup: { type: 'string' }, teacher: { type: 'string' }, distill: { type: 'string' }, 'teacher-temperature': { type: 'string' },
-    'teacher-views': { type: 'string' }, 'bn-stats': { type: 'string' },
+    'teacher-views': { type: 'string' }, 'bn-stats': { type: 'string' }, 'val-stats-batches': { type: 'string' },
   } });
   if (a.help) return { help: true as const };
   if (!a.data) throw new UsageError('--data is required (a dataset folder or CSV)');
@@ -191,7 +194,9 @@ export function parseTrainArgs(argv: string[]) {
     distill: distillFlags(a),
     mixup: mixupFlag(a),
     bnStats: bnStatsFlag(a),
+    valStatsBatches: num(a['val-stats-batches'], 'val-stats-batches', DEFAULT_CONFIG.valStatsBatches, true),
   };
+  if (!(config.valStatsBatches! >= 0)) throw new UsageError(`--val-stats-batches must be an integer >= 0 (0 = validate with the training batches' statistics), got '${a['val-stats-batches']}'`);
   if (!(config.swaEpochs! >= 0 && config.swaEpochs! <= config.epochs!)) throw new UsageError(`--swa must be from 0 to --epochs (${config.epochs}), got '${a.swa}'`);
   const valFraction = a['val-fraction'] !== undefined ? num(a['val-fraction'], 'val-fraction', 0.1) : undefined;
   if (valFraction !== undefined && !(valFraction > 0 && valFraction < 1)) throw new UsageError('--val-fraction must be between 0 and 1');
@@ -265,9 +270,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
       // a log file has no bar: each epoch's line carries the best so far and the time left, so a `tail` of
       // a background run's log says where it stands (the ETA is an upper bound with --patience)
       const best = history.reduce((b, h) => ((h.valAcc ?? -1) > (b.valAcc ?? -1) ? h : b));
-      const left = (args.config.epochs ?? DEFAULT_CONFIG.epochs) - e.epoch, mean = history.reduce((a, h) => a + h.seconds, 0) / history.length;
+      const left = (args.config.epochs ?? DEFAULT_CONFIG.epochs) - e.epoch, mean = history.reduce((a, h) => a + h.seconds + (h.valSeconds ?? 0), 0) / history.length;
+      const runStats = e.runStatsValAcc != null ? ` [${(e.runStatsValAcc * 100).toFixed(2)}% with the run's statistics]` : '';
       say(`epoch ${e.epoch}: lr ${e.lr.toExponential(2)} train loss ${e.trainLoss.toFixed(4)} acc ${(e.trainAcc * 100).toFixed(2)}%` +
-        (e.valAcc !== null ? ` | val loss ${e.valLoss!.toFixed(4)} acc ${(e.valAcc * 100).toFixed(2)}% (best ${(best.valAcc! * 100).toFixed(2)}% at epoch ${best.epoch})` : '') +
+        (e.valAcc !== null ? ` | val loss ${e.valLoss!.toFixed(4)} acc ${(e.valAcc * 100).toFixed(2)}%${runStats} (best ${(best.valAcc! * 100).toFixed(2)}% at epoch ${best.epoch})` : '') +
         ` | ${e.imgPerSec.toFixed(0)} img/s ${e.seconds.toFixed(1)} s` + (left > 0 ? ` | ETA ${formatSeconds(left * mean)}` : ''));
     },
   } });
