@@ -47,9 +47,24 @@ export interface EvaluateOptions {
   onLoadProgress?: (done: number, total: number) => void;
   /** where data-loading warnings go (default console.warn) */
   onWarning?: (message: string) => void;
+  /** decoded datasets to share with other evaluations of the same command (see DatasetMemo) */
+  datasets?: DatasetMemo;
 }
 
-export async function evaluateModel(o: EvaluateOptions): Promise<EvalResult> {
+/** One model's evaluation; `model` is the file already in memory (then `modelPath` only names it). */
+export interface EvaluateModelOptions extends EvaluateOptions {
+  model?: ModelData;
+}
+
+/**
+ * Decoded datasets shared by the evaluations of one command (eval --compare scores two models on the same
+ * images, bn-stats one model before and after), so the images are decoded once: keyed by everything the
+ * decoding depends on (the data, the model's input size, whether it keeps contempt or custom classes), so a
+ * model with another input size gets its own; each model maps the shared images onto its labels.
+ */
+export type DatasetMemo = Map<string, Promise<Dataset>>;
+
+export async function evaluateModel(o: EvaluateModelOptions): Promise<EvalResult> {
   const r = await modelLogits(o);
   return evaluateLogits(r.logits, r.targets, r.labels, r.temperature);
 }
@@ -80,7 +95,7 @@ export async function evaluateEnsemble(o: Omit<EvaluateOptions, 'modelPath'> & {
 }
 
 /** The model's logits on a dataset, the targets mapped onto the model's labels, and the model itself. */
-export async function modelLogits(o: EvaluateOptions) {
+export async function modelLogits(o: EvaluateModelOptions) {
   const tta = o.tta ?? 'none';
   const r = await modelLogitsPerTta(o, [tta]);
   return { logits: r.logits.get(tta)!, targets: r.targets, labels: r.labels, temperature: modelTemperature(r.model.metadata, tta), model: r.model, K: r.K };
@@ -91,8 +106,8 @@ export async function modelLogits(o: EvaluateOptions) {
  * loaded once for all of them (calibrate fits a temperature per augmentation). `onProgress` counts images
  * over all the augmentations together.
  */
-export async function modelLogitsPerTta(o: Omit<EvaluateOptions, 'tta'>, ttas: readonly Tta[]) {
-  const model = loadModel(o.modelPath);
+export async function modelLogitsPerTta(o: Omit<EvaluateModelOptions, 'tta'>, ttas: readonly Tta[]) {
+  const model = o.model ?? loadModel(o.modelPath);
   const { labels, size, K } = describeModel(model);
   const { ds, targets } = await loadEvalData(o, labels, size);
   const logits = new Map<Tta, Float32Array>();
@@ -117,10 +132,23 @@ async function loadEvalData(o: Omit<EvaluateOptions, 'modelPath'>, labels: strin
     keepContempt: labels.some((l) => key(l) === CONTEMPT), allowCustomClasses: customs,
     onProgress: o.onLoadProgress, onWarning: o.onWarning,
   };
-  const ds = o.cacheDir ? await loadDatasetCached(dataOpts, o.cacheDir) : await loadDataset(dataOpts);
+  const load = () => (o.cacheDir ? loadDatasetCached(dataOpts, o.cacheDir) : loadDataset(dataOpts));
+  const ds = await (o.datasets ? memoized(o.datasets, [dataOpts.format, dataOpts.path, dataOpts.split, size, dataOpts.keepContempt, customs], load) : load());
   if (ds.labels.length === 0) throw new Error(`no images found in ${o.data.path}${o.data.split ? ` (split ${o.data.split})` : ''}`);
   const map = mapClasses(ds, labels);
   return { ds, targets: Int32Array.from(ds.labels, (y) => map[y]) };
+}
+
+/** The memo's dataset for `key`, loaded on first use; a failed load is not kept, so it is tried again. */
+function memoized(memo: DatasetMemo, key: unknown[], load: () => Promise<Dataset>): Promise<Dataset> {
+  const k = JSON.stringify(key);
+  let p = memo.get(k);
+  if (!p) {
+    p = load();
+    memo.set(k, p);
+    p.catch(() => { if (memo.get(k) === p) memo.delete(k); });
+  }
+  return p;
 }
 
 async function predictWithModel(model: ModelData, ds: Dataset, o: Omit<EvaluateOptions, 'modelPath'>): Promise<Float32Array> {

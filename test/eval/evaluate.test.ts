@@ -153,3 +153,38 @@ test('modelLogitsPerTta: each augmentation\'s logits are what modelLogits gives 
   assert.ok(seen.every(([d, n], i) => n === 18 && d >= (seen[i - 1]?.[0] ?? 0)), JSON.stringify(seen));
   assert.deepEqual(seen.at(-1), [18, 18]);
 });
+
+test('a dataset memo decodes the images once for several evaluations, and an in-memory model is scored as its file is', async (t) => {
+  const { dir, cleanup } = await tempDir('memo');
+  t.after(cleanup);
+  const a = join(dir, 'a.safetensors'), b = join(dir, 'b.safetensors'), c = join(dir, 'c.safetensors');
+  await saveTinyModel(a, 7);
+  await saveTinyModel(b, 7, {}, 2);
+  await saveTinyModel(c, 3, { labels: JSON.stringify(['happy', 'sad', 'angry']) });
+  await imageFolder(join(dir, 'data'), ['happy', 'sad', 'angry'], 2);
+  const data = { format: 'folder' as const, path: join(dir, 'data') }, datasets = new Map();
+  let decoded = 0;
+  const counted = { data, threads: 1, datasets, onLoadProgress: () => { decoded++; } };
+  const first = await evaluateModel({ ...counted, modelPath: a });
+  const afterFirst = decoded;
+  assert.ok(afterFirst > 0, 'the first evaluation decodes the images');
+  const second = await evaluateModel({ ...counted, modelPath: b });
+  assert.equal(decoded, afterFirst, 'the second decodes nothing');
+  assert.equal(datasets.size, 1, 'one decoded dataset for two models with the same labels and input size');
+  const fresh = await evaluateModel({ modelPath: b, data, threads: 1 });
+  assert.deepEqual(second.confusion, fresh.confusion, 'the memo\'s images are the ones a fresh load decodes');
+  assert.equal(first.n, 6);
+  // other labels, same decoding: the shared images are mapped onto this model's labels
+  const three = await evaluateModel({ ...counted, modelPath: c });
+  assert.equal(datasets.size, 1);
+  assert.deepEqual(three.confusion, (await evaluateModel({ modelPath: c, data, threads: 1 })).confusion);
+  // a model already in memory (bn-stats scores its output before writing it) gives the file's figures
+  const { loadModel } = await import('../../src/engine/node/files.js');
+  const inMemory = await evaluateModel({ ...counted, modelPath: 'not read', model: loadModel(b) });
+  assert.deepEqual(inMemory.confusion, second.confusion);
+  assert.equal(inMemory.nll, second.nll);
+  // a load that fails is not remembered: the next one tries again
+  const missing = { format: 'folder' as const, path: join(dir, 'none') };
+  await assert.rejects(evaluateModel({ modelPath: a, data: missing, threads: 1, datasets }));
+  assert.equal(datasets.size, 1);
+});

@@ -11,7 +11,8 @@ import { DATASET_FORMATS, loadDatasetCached, type DatasetFormat } from '../../da
 import { canonicalLabel, CONTEMPT } from '../../data/labels.js';
 import { inferShapes } from '../../engine/index.js';
 import { loadModel, saveModel } from '../../engine/node/index.js';
-import { evaluateModel, graphInputSize } from '../../eval/evaluate.js';
+import { evaluateModel, graphInputSize, type DatasetMemo } from '../../eval/evaluate.js';
+import type { ModelData } from '../../engine/model-file.js';
 import { classKey, modelLabels } from '../../eval/labels.js';
 import { resolveModelPath } from '../../model/registry.js';
 import { recomputeModelBatchNorm } from '../../train/batchnorm-stats.js';
@@ -77,19 +78,24 @@ export async function bnStatsCommand(argv: string[]): Promise<number> {
   const { temperature, calibration, ttaCalibration, ...kept } = model.metadata;
   const removed = [temperature, calibration, ttaCalibration].some((v) => v !== undefined);
   const record = { data: a.data, split: split ?? null, images: used, batches };
-  const written = { ...model, weights, metadata: { ...kept, bnStats: 'clean', bnStatsSource: JSON.stringify(record) } };
-  saveModel(out, written);
+  const recomputed = { ...model, weights, metadata: { ...kept, bnStats: 'clean' } };
   const seconds = (performance.now() - t0) / 1000;
   let val: { before: { accuracy: number; macroF1: number }; after: { accuracy: number; macroF1: number } } | undefined;
+  let source: Record<string, unknown> = record, valAcc: { valAcc?: string } = {};
   const valSplit = a['val-split'], valData = a['val-data'];
   if (valSplit || valData) {
-    const data = { format: (a['val-format'] ?? format) as DatasetFormat, path: valData ?? a.data, split: valSplit };
-    const score = async (p: string) => { const r = await evaluateModel({ modelPath: p, data, cacheDir }); return { accuracy: r.accuracy, macroF1: r.macroF1 }; };
-    val = { before: await score(modelPath), after: await score(out) };
+    // both scored in memory, on images decoded once, before anything is written
+    const data = { format: (a['val-format'] ?? format) as DatasetFormat, path: valData ?? a.data, split: valSplit }, datasets: DatasetMemo = new Map();
+    const score = async (m: ModelData) => {
+      const r = await evaluateModel({ modelPath: modelPath, model: m, data, cacheDir, datasets });
+      return { accuracy: r.accuracy, macroF1: r.macroF1 };
+    };
+    val = { before: await score(model), after: await score(recomputed) };
     // the file's validation accuracy is now this one's, with the data it was measured on
-    saveModel(out, { ...written, metadata: { ...written.metadata, valAcc: String(val.after.accuracy),
-      bnStatsSource: JSON.stringify({ ...record, validation: { data: data.path, split: data.split ?? null, ...val } }) } });
+    source = { ...record, validation: { data: data.path, split: data.split ?? null, ...val } };
+    valAcc = { valAcc: String(val.after.accuracy) };
   }
+  saveModel(out, { ...recomputed, metadata: { ...recomputed.metadata, ...valAcc, bnStatsSource: JSON.stringify(source) } });
   const calibrate = `ferkit calibrate --model ${out} --data <validation data> --format <F>`;
   if (a.json) {
     console.log(JSON.stringify({ out, images: used, batches, seconds, calibrationRemoved: removed, validation: val ?? null }));

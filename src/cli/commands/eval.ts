@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { DATASET_FORMATS, type DatasetFormat } from '../../data/readers/index.js';
 import { oneOf, UsageError } from '../flags.js';
 import { writeFileAtomic } from '../../engine/node/files.js';
-import { evaluateEnsemble, evaluateModel, type EvaluateOptions } from '../../eval/evaluate.js';
+import { evaluateEnsemble, evaluateModel, type DatasetMemo, type EvaluateOptions } from '../../eval/evaluate.js';
 import { comparePaired, type PairedComparison } from '../../eval/paired.js';
 import { TTAS, type Tta } from '../../data/tta.js';
 import { renderReportHtml } from '../../eval/report.js';
@@ -188,6 +188,8 @@ export async function evalCommand(argv: string[], io: CliIo = processIo()): Prom
     }
     const common = {
       data: { format, path: values.data!, split: values.split }, tta, threads, cacheDir: values['cache-dir'],
+      // --compare's model scores the very images already decoded for --model
+      datasets: new Map() as DatasetMemo,
       onLoadProgress: (d: number, t: number) => progress.update('loading', d, t),
       onProgress: (d: number, t: number) => progress.update('predicting', d, t),
       onWarning: (m: string) => { progress.done(); io.stderr(m + '\n'); },
