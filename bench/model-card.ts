@@ -63,7 +63,8 @@ const histories = runs.map((r) => (r === '@card' ? [] : historyOf(r)));
 /** each stage's trainer config (none for a kept stage) */
 const configs = runs.map((r) => (r === '@card' ? undefined : JSON.parse(readFileSync(join(root, r, 'config.json'), 'utf8'))));
 const history = histories[histories.length - 1] ?? [];
-const secondsOf = (h: { seconds: number }[]) => h.reduce((s, e) => s + e.seconds, 0);
+// training and, where the run recorded it (valSeconds, since 2026-12-01), each epoch's validation
+const secondsOf = (h: { seconds: number; valSeconds?: number }[]) => h.reduce((s, e) => s + e.seconds + (e.valSeconds ?? 0), 0);
 const trainSeconds = histories.reduce((s, h, i) => s + (kept[i]?.seconds ?? secondsOf(h)), 0);
 const modelName = (p: string) => p.split('/').pop()!.replace(/\.safetensors$/, '');
 /** what the teachers were shown, by `--teacher-views` (nothing for 'clean', the default) */

@@ -30,6 +30,7 @@ for (const [args, pattern] of [
   [['bn-stats', '--model', 'tiny', '--data', 'x'], /--model, --data and --out are required/],
   [['bn-stats', '--model', 'tiny', '--data', 'x', '--out', 'y.safetensors', '--format', 'gif'], /--format must be one of fer2013, .*; got 'gif'/],
   [['bn-stats', '--model', 'tiny', '--data', 'x', '--out', 'y.safetensors', '--batch', '0'], /--batch must be a positive integer, got '0'/],
+  [['bn-stats', '--model', 'tiny', '--data', 'x', '--out', 'y.safetensors', '--batches', '0'], /--batches must be a positive integer, got '0'/],
   [['bn-stats', '--model', 'tiny', '--data', 'x', '--out', 'models/tiny.safetensors'], /--out is the --model file itself; write a new file/],
   [['train', '--data', 'x', '--bn-stats', 'raw'], /--bn-stats must be one of clean, augmented; got 'raw'/],
   [['train', '--data', 'x', '--val-stats-batches=-2'], /--val-stats-batches must be an integer >= 0 \(0 = validate with the training batches' statistics\), got '-2'/],
@@ -174,6 +175,12 @@ test('ferkit bn-stats: the bundled tiny with statistics of a folder\'s images, i
     assert.equal(plain.status, 0, plain.stderr);
     assert.match(plain.stdout, /recomputed on 16 un-augmented images .* \(4 batches\)/);
     assert.match(plain.stdout, /fit them again: ferkit calibrate --model /);
+    // --batches: only the first batches of the seeded order
+    const two = run('bn-stats', '--model', 'tiny', '--data', join(t.dir, 'faces'), '--format', 'folder', '--batch', '4', '--batches', '2', '--threads', '1', '--out', out, '--json');
+    assert.equal(two.status, 0, two.stderr);
+    assert.equal(JSON.parse(two.stdout).batches, 2);
+    assert.equal(JSON.parse(two.stdout).images, 8);
+    assert.notDeepEqual([...loadModel(out).weights.buffers], [...after.weights.buffers], 'other images, other statistics');
   } finally { await t.cleanup(); }
 });
 

@@ -15,7 +15,7 @@ import { evaluateModel, graphInputSize, type DatasetMemo } from '../../eval/eval
 import type { ModelData } from '../../engine/model-file.js';
 import { classKey, modelLabels } from '../../eval/labels.js';
 import { resolveModelPath } from '../../model/registry.js';
-import { recomputeModelBatchNorm } from '../../train/batchnorm-stats.js';
+import { BN_BATCHES, recomputeModelBatchNorm } from '../../train/batchnorm-stats.js';
 import { oneOf, positiveInt, UsageError } from '../flags.js';
 import { processIo, progressLine } from './eval.js';
 
@@ -30,6 +30,7 @@ The calibrated temperatures were fitted to the old statistics and are removed: r
   --out FILE             the new model file (required; the --model file is left as it is)
   --val-split NAME       also score the model before and after on this split of --data (e.g. publictest)
   --val-data PATH        ... or on this dataset (--val-format F, default --format)
+  --batches N            only the first N batches of the seeded order (default: all, at most ${BN_BATCHES})
   --batch N (64)  --seed N (1)  --threads N  --cache-dir DIR  --json
 `;
 
@@ -39,14 +40,14 @@ export async function bnStatsCommand(argv: string[]): Promise<number> {
     a = parseArgs({ args: argv, strict: true, options: {
       model: { type: 'string' }, data: { type: 'string' }, format: { type: 'string' }, split: { type: 'string' }, out: { type: 'string' },
       'val-split': { type: 'string' }, 'val-data': { type: 'string' }, 'val-format': { type: 'string' },
-      batch: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, 'cache-dir': { type: 'string' },
+      batch: { type: 'string' }, batches: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, 'cache-dir': { type: 'string' },
       json: { type: 'boolean' }, help: { type: 'boolean' },
     } }).values;
     if (a.help) { process.stdout.write(USAGE); return 0; }
     if (!a.model || !a.data || !a.out) throw new UsageError('--model, --data and --out are required');
     oneOf('format', a.format ?? 'fer2013', DATASET_FORMATS);
     if (a['val-format'] !== undefined) oneOf('val-format', a['val-format'], DATASET_FORMATS);
-    for (const k of ['batch', 'seed', 'threads'] as const) if (a[k] !== undefined) positiveInt(a[k]!, `--${k} must be a positive integer, got '${a[k]}'`);
+    for (const k of ['batch', 'batches', 'seed', 'threads'] as const) if (a[k] !== undefined) positiveInt(a[k]!, `--${k} must be a positive integer, got '${a[k]}'`);
   } catch (err: any) {
     console.error(`ferkit bn-stats: ${err.message}\n\n${USAGE}`);
     return 2;
@@ -73,7 +74,7 @@ export async function bnStatsCommand(argv: string[]): Promise<number> {
   const images = { ...ds, labels: new Uint8Array(ds.labels.length) };
   const t0 = performance.now();
   const { weights, batches, images: used } = await recomputeModelBatchNorm(model.graph, model.weights, images, {
-    batch: a.batch ? Number(a.batch) : undefined, seed: a.seed ? Number(a.seed) : undefined, threads: a.threads ? Number(a.threads) : undefined,
+    batch: a.batch ? Number(a.batch) : undefined, seed: a.seed ? Number(a.seed) : undefined, maxBatches: a.batches ? Number(a.batches) : undefined, threads: a.threads ? Number(a.threads) : undefined,
   });
   const { temperature, calibration, ttaCalibration, ...kept } = model.metadata;
   const removed = [temperature, calibration, ttaCalibration].some((v) => v !== undefined);
