@@ -24,6 +24,7 @@ import { writeFileAtomic } from '../src/engine/node/index.js';
 import { evaluateLogits, modelLogitsPerTta, modelTemperature, ttaCalibrations } from '../src/eval/evaluate.js';
 import type { Tta } from '../src/data/tta.js';
 import { renderConfusionSvg } from '../src/eval/report.js';
+import { epochWallSeconds, type EpochRecord } from '../src/train/trainer.js';
 
 const { values: a } = parseArgs({ options: { name: { type: 'string' }, run: { type: 'string' }, data: { type: 'string', default: '../shared/datasets/fer2013' }, extra: { type: 'string' } } });
 if (!a.name) { console.error('model-card: --name is required'); process.exit(2); }
@@ -63,8 +64,7 @@ const histories = runs.map((r) => (r === '@card' ? [] : historyOf(r)));
 /** each stage's trainer config (none for a kept stage) */
 const configs = runs.map((r) => (r === '@card' ? undefined : JSON.parse(readFileSync(join(root, r, 'config.json'), 'utf8'))));
 const history = histories[histories.length - 1] ?? [];
-// training and, where the run recorded it (valSeconds, since 2026-12-01), each epoch's validation
-const secondsOf = (h: { seconds: number; valSeconds?: number }[]) => h.reduce((s, e) => s + e.seconds + (e.valSeconds ?? 0), 0);
+const secondsOf = (h: EpochRecord[]) => h.reduce((s, e) => s + epochWallSeconds(e), 0);
 const trainSeconds = histories.reduce((s, h, i) => s + (kept[i]?.seconds ?? secondsOf(h)), 0);
 const modelName = (p: string) => p.split('/').pop()!.replace(/\.safetensors$/, '');
 /** what the teachers were shown, by `--teacher-views` (nothing for 'clean', the default) */

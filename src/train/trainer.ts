@@ -107,6 +107,11 @@ export interface EpochRecord {
   valSeconds?: number;
 }
 
+/** An epoch's wall time: its training and, where recorded (since 2026-12-01), the validation after it. */
+export function epochWallSeconds(r: Pick<EpochRecord, 'seconds' | 'valSeconds'>): number {
+  return r.seconds + (r.valSeconds ?? 0);
+}
+
 export interface ProgressInfo { epoch: number; epochs: number; batch: number; batches: number; loss: number; acc: number; imgPerSec: number; etaSeconds: number }
 
 export interface TrainHooks {

@@ -9,7 +9,7 @@ import { loadDatasetCached, stratifiedHoldout, DATASET_FORMATS, type Dataset, ty
 import { presetConfig } from '../../model/presets.js';
 import { netConfigOfModel, resolveModelPath } from '../../model/registry.js';
 import type { NetConfig } from '../../model/reference-net.js';
-import { Trainer, DEFAULT_CONFIG, summarize, type TrainConfig } from '../../train/trainer.js';
+import { Trainer, DEFAULT_CONFIG, epochWallSeconds, summarize, type TrainConfig } from '../../train/trainer.js';
 import { DISTILL_VIEWS, type DistillConfig, type DistillViews } from '../../train/distill.js';
 import { BN_STATS, type BnStats } from '../../train/batchnorm-stats.js';
 import { ProgressBar, formatSeconds } from '../progress.js';
@@ -270,7 +270,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       // a log file has no bar: each epoch's line carries the best so far and the time left, so a `tail` of
       // a background run's log says where it stands (the ETA is an upper bound with --patience)
       const best = history.reduce((b, h) => ((h.valAcc ?? -1) > (b.valAcc ?? -1) ? h : b));
-      const left = (args.config.epochs ?? DEFAULT_CONFIG.epochs) - e.epoch, mean = history.reduce((a, h) => a + h.seconds + (h.valSeconds ?? 0), 0) / history.length;
+      const left = (args.config.epochs ?? DEFAULT_CONFIG.epochs) - e.epoch, mean = history.reduce((a, h) => a + epochWallSeconds(h), 0) / history.length;
       const runStats = e.runStatsValAcc != null ? ` [${(e.runStatsValAcc * 100).toFixed(2)}% with the run's statistics]` : '';
       say(`epoch ${e.epoch}: lr ${e.lr.toExponential(2)} train loss ${e.trainLoss.toFixed(4)} acc ${(e.trainAcc * 100).toFixed(2)}%` +
         (e.valAcc !== null ? ` | val loss ${e.valLoss!.toFixed(4)} acc ${(e.valAcc * 100).toFixed(2)}%${runStats} (best ${(best.valAcc! * 100).toFixed(2)}% at epoch ${best.epoch})` : '') +
